@@ -1,0 +1,56 @@
+# framing: every command a developer, an analyst or CI needs. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MODEL_DIR ?= models/default
+SEEDS := $(shell find seeds -name '*.jsonl' 2>/dev/null | sort)
+SERVE_ARGS ?=
+
+.PHONY: help venv train serve test lint format typecheck pytest protos clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+venv: $(STAMP) ## create .venv and install the project with its pinned dependencies
+
+$(MODEL_DIR)/manifest.json: $(STAMP) $(SEEDS)
+	$(BIN)/framing-train fit seeds --out $(MODEL_DIR)
+
+train: $(MODEL_DIR)/manifest.json ## train the default model from seeds/ (only if seeds changed)
+
+serve: train ## set up everything, then serve the default model (gRPC :50051, metrics :9464)
+	exec $(BIN)/framing-serve --model $(MODEL_DIR) $(SERVE_ARGS)
+
+test: lint typecheck pytest ## run every check: lint, types, the whole test suite
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP) ## mypy, strict
+	$(BIN)/mypy
+
+pytest: $(STAMP) ## the test suite only
+	$(BIN)/pytest
+
+protos: $(STAMP) ## regenerate framing/v1 from protos/
+	$(BIN)/python scripts/gen_protos.py
+
+clean: ## remove the virtualenv, trained models and caches
+	rm -rf $(VENV) models .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Generated Python code for the framing API; the sources are in protos/."""

@@ -1,0 +1,1 @@
+"""The framing service: a transport-free classifier core and its gRPC edge."""

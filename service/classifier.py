@@ -1,0 +1,126 @@
+"""The transport-free core: validate a request's texts, classify them, record what happened."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from service.errors import FieldViolation, InvalidInputError
+from service.metrics import Metrics
+from service.model import FrameModel, Prediction
+from service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+WARM_UP_TEXTS = (
+    "Warm-up text: troops restored order while officials defended the nation's sovereignty.",
+    "Texte d'échauffement : aucune ingérence étrangère.",
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one request, from the settings."""
+
+    max_documents: int = 1000
+    max_text_chars: int = 100_000
+    default_evidence_terms: int = 5
+    max_evidence_terms: int = 50
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            max_documents=settings.max_documents,
+            max_text_chars=settings.max_text_chars,
+            default_evidence_terms=settings.default_evidence_terms,
+            max_evidence_terms=settings.max_evidence_terms,
+        )
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Results for one request, all from one model."""
+
+    model_version: str
+    labels: tuple[str, ...]
+    thresholds: tuple[float, ...]
+    predictions: list[Prediction]
+
+
+class Classifier:
+    """Classifies batches of texts with the current model. Safe to call from many threads."""
+
+    def __init__(self, model: FrameModel, metrics: Metrics, limits: Limits) -> None:
+        self._model = model
+        self._metrics = metrics
+        self._limits = limits
+        metrics.init_labels(model.labels)
+
+    @property
+    def model(self) -> FrameModel:
+        return self._model
+
+    def warm_up(self) -> None:
+        """Run the model once so the first caller does not pay for lazy initialisation."""
+        self._model.predict(WARM_UP_TEXTS, evidence_terms=1)
+
+    def classify(self, texts: Sequence[str], evidence_terms: int | None = None) -> Classification:
+        """Validate, then score every text; raise InvalidInputError naming each bad document."""
+        terms = self._limits.default_evidence_terms if evidence_terms is None else evidence_terms
+        self._validate(texts, terms)
+        model = self._model  # read once: the whole request is answered by one model
+        started = time.perf_counter()
+        predictions = model.predict(texts, terms)
+        elapsed = time.perf_counter() - started
+        self._metrics.observe_batch(
+            model.labels,
+            [len(t) for t in texts],
+            np.array([p.scores for p in predictions]),
+            np.array([p.present for p in predictions]),
+            elapsed,
+        )
+        return Classification(
+            model.version,
+            model.labels,
+            tuple(float(t) for t in model.thresholds),
+            predictions,
+        )
+
+    def _validate(self, texts: Sequence[str], evidence_terms: int) -> None:
+        limits = self._limits
+        violations: list[FieldViolation] = []
+        if not texts:
+            violations.append(FieldViolation("documents", "at least one document is required"))
+        elif len(texts) > limits.max_documents:
+            violations.append(
+                FieldViolation(
+                    "documents",
+                    f"{len(texts)} documents; at most {limits.max_documents} per request",
+                )
+            )
+        for i, text in enumerate(texts[: limits.max_documents]):
+            if not text.strip():
+                violations.append(
+                    FieldViolation(f"documents[{i}].text", "text is empty or only whitespace")
+                )
+            elif len(text) > limits.max_text_chars:
+                violations.append(
+                    FieldViolation(
+                        f"documents[{i}].text",
+                        f"text has {len(text):,} code points; the limit is "
+                        f"{limits.max_text_chars:,}",
+                    )
+                )
+        if evidence_terms > limits.max_evidence_terms:
+            violations.append(
+                FieldViolation(
+                    "options.evidence_terms",
+                    f"{evidence_terms} requested; at most {limits.max_evidence_terms}",
+                )
+            )
+        if violations:
+            raise InvalidInputError(violations)

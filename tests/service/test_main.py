@@ -1,0 +1,102 @@
+"""framing-serve as a real process: start-up, readiness, SIGTERM drain, start-up failures."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from framing.v1 import framing_service_pb2 as pb
+from framing.v1 import framing_service_pb2_grpc as pb_grpc
+
+READY = re.compile(r"on 127\.0\.0\.1:(\d+); metrics on :(\d+)/metrics")
+
+
+def serve(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "service",
+            "--bind-address",
+            "127.0.0.1",
+            "--grpc-port",
+            "0",
+            "--metrics-port",
+            "0",
+            *args,
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def wait_ready(process: subprocess.Popen[str]) -> tuple[int, list[str]]:
+    """Read log lines until the ready line; return the gRPC port and the lines seen."""
+    assert process.stderr is not None
+    lines = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if match := READY.search(line):
+            return int(match.group(1)), lines
+    raise AssertionError("server never became ready:\n" + "".join(lines))
+
+
+@pytest.fixture
+def process(tiny_bundle: Path) -> Iterator[subprocess.Popen[str]]:
+    proc = serve("--model", str(tiny_bundle), "--grace-seconds", "5")
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def test_serves_then_drains_on_sigterm(process: subprocess.Popen[str]) -> None:
+    """After SIGTERM, calls already in flight are answered and the process exits 0."""
+    port, _ = wait_ready(process)
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    stub = pb_grpc.FramingServiceStub(channel)
+    texts = [pb.Document(id=str(i), text="Troops were deployed. " * 30) for i in range(50)]
+    futures = [stub.Classify.future(pb.ClassifyRequest(documents=texts)) for _ in range(8)]
+    time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    answered = [f.result(timeout=30) for f in futures]
+    assert all(len(r.results) == 50 for r in answered)
+    assert process.wait(timeout=30) == 0
+    assert process.stderr is not None
+    log = process.stderr.read()
+    assert "SIGTERM received" in log
+    assert "stopped" in log
+    channel.close()
+
+
+def test_missing_model_fails_fast_with_the_fix(tmp_path: Path) -> None:
+    """No bundle: exit code 1 and a message naming the path and `make train`."""
+    proc = serve("--model", str(tmp_path / "absent"))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert f"no model bundle at {tmp_path / 'absent'}" in err
+    assert "make train" in err
+    assert "Traceback" not in err
+
+
+def test_invalid_flag_value_exits_2(tmp_path: Path) -> None:
+    """A setting that fails validation is reported without a traceback."""
+    proc = serve("--model", str(tmp_path), "--workers", "0")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert "--workers" in err
+    assert "Traceback" not in err

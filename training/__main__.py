@@ -1,0 +1,145 @@
+"""framing-train: fit a model bundle on a labelled corpus (the shipped seeds/ by default)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from training.corpus import LABELS, CorpusError, CsvColumns, load_corpus
+from training.labelmap import LabelMap, LabelMapError
+from training.pipeline import ModelParams
+from training.train import TrainOptions, train
+
+DEFAULT_CORPUS = Path("seeds")
+DEFAULT_OUT = Path("models/default")
+
+EPILOG = """\
+examples:
+  framing-train fit                                  # seeds/ -> models/default
+  framing-train fit my_corpus.jsonl --out models/mine
+  framing-train fit export.csv --text-column body --labels-column tags \\
+      --label-separator '+' --label-map tags_to_frames.toml --out models/export
+
+JSONL rows look like {"text": "...", "labels": ["security"], "lang": "en"}; labels are
+any of security, sovereignty, colour_revolution ([] for none). With --label-map, labels
+are the corpus's own tags and the map (JSON or TOML, {frame: [tag, ...]}) turns them into
+frames. The bundle directory receives model.joblib, manifest.json, report.md, report.json.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="framing-train",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    fit = commands.add_parser(
+        "fit",
+        help="train, evaluate, write a bundle",
+        description="Train on a corpus, report held-out metrics, write a model bundle.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fit.add_argument(
+        "corpus",
+        nargs="*",
+        type=Path,
+        default=[DEFAULT_CORPUS],
+        help="JSONL/CSV files or directories of them (default: seeds/)",
+    )
+    fit.add_argument("--out", type=Path, default=DEFAULT_OUT, help="bundle directory to write")
+    group = fit.add_argument_group("CSV input")
+    group.add_argument("--text-column", default="text", help="column with the text")
+    group.add_argument("--labels-column", default="labels", help="column with the labels")
+    group.add_argument("--lang-column", default="lang", help="column with the language code")
+    group.add_argument("--label-separator", default=";", help="separates labels in one cell")
+    fit.add_argument("--label-map", type=Path, help="JSON/TOML file mapping frames to source tags")
+    fit.add_argument(
+        "--min-per-label",
+        type=int,
+        default=10,
+        help="fewest positive (and negative) examples a label needs (default: 10)",
+    )
+    defaults = TrainOptions()
+    fit.add_argument("--folds", type=int, default=defaults.folds, help="cross-validation folds")
+    fit.add_argument(
+        "--heldout",
+        type=float,
+        default=defaults.heldout_fraction,
+        help="fraction of the corpus held out for the final evaluation (default: 0.2)",
+    )
+    fit.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
+    fit.add_argument(
+        "--c", type=float, default=ModelParams().c, help="inverse regularisation strength"
+    )
+    fit.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    columns = CsvColumns(
+        text=args.text_column,
+        labels=args.labels_column,
+        lang=args.lang_column,
+        separator=args.label_separator,
+    )
+    label_map = LabelMap.load(args.label_map, LABELS) if args.label_map else None
+    corpus = load_corpus(
+        args.corpus, columns=columns, label_map=label_map, min_per_label=args.min_per_label
+    )
+    print(
+        f"corpus: {len(corpus.examples):,} documents from {len(corpus.sources)} file(s); "
+        f"labels {corpus.label_counts()}; languages {corpus.lang_counts()}"
+    )
+    options = TrainOptions(
+        folds=args.folds,
+        heldout_fraction=args.heldout,
+        seed=args.seed,
+        params=ModelParams(c=args.c),
+    )
+    with tqdm(
+        total=options.folds + 2,
+        desc="training",
+        unit="fit",
+        file=sys.stdout,
+        disable=args.quiet,
+    ) as bar:
+
+        def progress(step: str) -> None:
+            bar.set_postfix_str(step)
+            bar.update()
+
+        manifest = train(corpus, args.out, options, progress)
+    heldout = manifest.metrics["heldout"]
+    print(f"bundle: {args.out} (version {manifest.version})")
+    print(
+        f"held-out: micro-F1 {heldout['micro_f1']:.3f}, macro-F1 {heldout['macro_f1']:.3f} "
+        f"on {heldout['documents']} documents; report: {args.out / 'report.md'}"
+    )
+    for label, threshold in zip(manifest.labels, manifest.thresholds, strict=True):
+        m = heldout["labels"][label]
+        print(
+            f"  {label:<18} threshold {threshold:.3f}  P {m['precision']:.3f}  "
+            f"R {m['recall']:.3f}  F1 {m['f1']:.3f}"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run_fit(args)
+    except (CorpusError, LabelMapError) as err:
+        print(f"framing-train: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Honest evaluation: stratified splits, out-of-fold scores, thresholds and per-label metrics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.pipeline import Pipeline
+
+Matrix = NDArray[np.float64]
+Labels = NDArray[np.int_]
+
+
+def strata(y: Labels, langs: Sequence[str], n_splits: int) -> list[str]:
+    """A stratum per row: label combination and language, rare strata pooled.
+
+    Stratifying on the combination keeps co-occurrence and per-language shares alike in
+    every fold; strata smaller than the number of folds cannot be split, so they are
+    pooled by label combination alone, then into one remainder stratum.
+    """
+    keys = ["".join(map(str, row)) + "|" + lang for row, lang in zip(y, langs, strict=True)]
+    counts = Counter(keys)
+    keys = [k if counts[k] >= n_splits else k.split("|")[0] for k in keys]
+    counts = Counter(keys)
+    return [k if counts[k] >= n_splits else "rest" for k in keys]
+
+
+def heldout_split(
+    y: Labels, langs: Sequence[str], fraction: float, seed: int
+) -> tuple[NDArray[np.int_], NDArray[np.int_]]:
+    """Indices of a stratified train/held-out split."""
+    index = np.arange(len(y))
+    minimum = max(2, round(1 / fraction))
+    train, test = train_test_split(
+        index, test_size=fraction, random_state=seed, stratify=strata(y, langs, minimum)
+    )
+    return np.sort(train), np.sort(test)
+
+
+def out_of_fold_scores(
+    make_pipeline: Callable[[], Pipeline],
+    texts: Sequence[str],
+    y: Labels,
+    langs: Sequence[str],
+    *,
+    folds: int,
+    seed: int,
+    on_fold: Callable[[int], None] = lambda fold: None,
+) -> Matrix:
+    """Calibrated scores for every row from a model that never saw it."""
+    scores = np.zeros(y.shape, dtype=np.float64)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    text_array = np.asarray(texts, dtype=object)
+    for fold, (train, test) in enumerate(splitter.split(text_array, strata(y, langs, folds))):
+        model = make_pipeline().fit(list(text_array[train]), y[train])
+        scores[test] = model.predict_proba(list(text_array[test]))
+        on_fold(fold)
+    return scores
+
+
+def choose_thresholds(y: Labels, scores: Matrix) -> list[float]:
+    """Per label, the score cut that maximises F1 on out-of-fold scores."""
+    thresholds = []
+    for j in range(y.shape[1]):
+        candidates = np.unique(np.round(scores[:, j], 4))
+        best_f1, best = -1.0, 0.5
+        for cut in candidates:
+            f1 = _f1(y[:, j], scores[:, j] >= cut)
+            if f1 > best_f1:
+                best_f1, best = f1, float(cut)
+        thresholds.append(best)
+    return thresholds
+
+
+def _f1(truth: NDArray[np.int_], predicted: NDArray[np.bool_]) -> float:
+    tp = float(np.sum(predicted & (truth == 1)))
+    denominator = float(np.sum(predicted) + np.sum(truth))
+    return 2 * tp / denominator if denominator else 0.0
+
+
+def label_metrics(
+    y: Labels, scores: Matrix, thresholds: Sequence[float], labels: Sequence[str]
+) -> dict[str, Any]:
+    """Precision, recall, F1, ROC-AUC and support per label, plus micro and macro F1."""
+    predicted = (scores >= np.asarray(thresholds)).astype(int)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y, predicted, average=None, zero_division=0
+    )
+    per_label = {}
+    for j, label in enumerate(labels):
+        both_classes = 0 < y[:, j].sum() < len(y)
+        per_label[label] = {
+            "precision": float(precision[j]),
+            "recall": float(recall[j]),
+            "f1": float(f1[j]),
+            "roc_auc": float(roc_auc_score(y[:, j], scores[:, j])) if both_classes else None,
+            "support": int(support[j]),
+        }
+    micro = precision_recall_fscore_support(y, predicted, average="micro", zero_division=0)
+    return {
+        "documents": len(y),
+        "micro_f1": float(micro[2]),
+        "macro_f1": float(np.mean(f1)),
+        "labels": per_label,
+    }
+
+
+def metrics_by_language(
+    y: Labels,
+    scores: Matrix,
+    thresholds: Sequence[float],
+    labels: Sequence[str],
+    langs: Sequence[str],
+) -> dict[str, dict[str, Any]]:
+    """`label_metrics` computed separately for each language."""
+    lang_array = np.asarray(langs)
+    return {
+        lang: label_metrics(y[mask], scores[mask], thresholds, labels)
+        for lang in sorted(set(langs))
+        if (mask := lang_array == lang).any()
+    }

@@ -1,0 +1,76 @@
+"""The scikit-learn pipeline: word and character TF-IDF, a calibrated linear model per label."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+"""scikit-learn's default word pattern: two or more word characters."""
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Hyper-parameters of the pipeline, recorded in the bundle manifest."""
+
+    word_ngram_max: int = 2
+    char_ngram_min: int = 2
+    char_ngram_max: int = 5
+    min_df: int = 2
+    max_word_features: int = 200_000
+    max_char_features: int = 300_000
+    c: float = 4.0
+    """Inverse regularisation strength of each logistic regression."""
+    calibration_folds: int = 3
+    random_state: int = 0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def build_pipeline(params: ModelParams) -> Pipeline:
+    """An unfitted pipeline; steps are named so parameters read `features__word__...`."""
+    # Word n-grams carry meaning in spaced languages; character n-grams inside word
+    # boundaries cover inflection (ru, pl, bg) and languages written without spaces (zh).
+    word = TfidfVectorizer(
+        analyzer="word",
+        token_pattern=WORD_TOKEN_PATTERN,
+        ngram_range=(1, params.word_ngram_max),
+        min_df=params.min_df,
+        max_features=params.max_word_features,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    char = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(params.char_ngram_min, params.char_ngram_max),
+        min_df=params.min_df,
+        max_features=params.max_char_features,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    # ensemble=False: the calibrator is fitted on cross-validated decision values and one
+    # final model is kept, so each label stays a single linear function plus a sigmoid.
+    calibrated = CalibratedClassifierCV(
+        LogisticRegression(
+            C=params.c,
+            class_weight="balanced",
+            solver="liblinear",
+            random_state=params.random_state,
+        ),
+        method="sigmoid",
+        cv=params.calibration_folds,
+        ensemble=False,
+    )
+    return Pipeline(
+        [
+            ("features", FeatureUnion([("word", word), ("char", char)])),
+            ("clf", OneVsRestClassifier(calibrated)),
+        ]
+    )
