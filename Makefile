@@ -54,3 +54,7 @@ protos: $(STAMP) ## regenerate framing/v1 from protos/
 
 clean: ## remove the virtualenv, trained models and caches
 	rm -rf $(VENV) models .mypy_cache .pytest_cache .ruff_cache .hypothesis
+
+.PHONY: eval-external
+eval-external: train ## measure the default model on ../shared/eval (when present)
+	$(BIN)/framing-train evaluate --model $(MODEL_DIR) --json models/external_eval.json

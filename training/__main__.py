@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
+from training.bundle import BundleError, load_bundle
 from training.corpus import LABELS, CorpusError, CsvColumns, load_corpus
+from training.external import evaluate_external, render_table
+from training.seedstats import read_seeds, replace_block, stats_markdown
 from training.labelmap import LabelMap, LabelMapError
 from training.pipeline import ModelParams
 from training.train import TrainOptions, train
 
 DEFAULT_CORPUS = Path("seeds")
 DEFAULT_OUT = Path("models/default")
+DEFAULT_EVAL_DIR = Path("../shared/eval")
 
 EPILOG = """\
 examples:
@@ -76,9 +81,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
     fit.add_argument(
+        "--jobs", type=int, default=defaults.n_jobs, help="fits run in parallel (default: 2)"
+    )
+    fit.add_argument(
         "--c", type=float, default=ModelParams().c, help="inverse regularisation strength"
     )
     fit.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="measure a bundle on external labelled text (shared/eval)",
+        description="Score a bundle on ../shared/eval: codebook gold labels, EUvsDisinfo weak "
+        "labels, SemEval-2023 security. Measurement only: nothing here is trained on.",
+    )
+    evaluate.add_argument("--model", type=Path, default=DEFAULT_OUT, help="bundle directory")
+    evaluate.add_argument(
+        "--eval-dir", type=Path, default=DEFAULT_EVAL_DIR, help="external evaluation data"
+    )
+    evaluate.add_argument("--json", type=Path, help="also write the full results as JSON")
+    stats = commands.add_parser(
+        "stats",
+        help="statistics of the seed corpus",
+        description="Per language x label counts, lengths, genres and hard-negative share of "
+        "seeds/*.jsonl; --write puts the table into seeds/README.md.",
+    )
+    stats.add_argument("--seeds", type=Path, default=DEFAULT_CORPUS, help="seed directory")
+    stats.add_argument("--write", action="store_true", help="update seeds/README.md in place")
     return parser
 
 
@@ -101,6 +128,7 @@ def run_fit(args: argparse.Namespace) -> int:
         folds=args.folds,
         heldout_fraction=args.heldout,
         seed=args.seed,
+        n_jobs=args.jobs,
         params=ModelParams(c=args.c),
     )
     with tqdm(
@@ -131,11 +159,50 @@ def run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_evaluate(args: argparse.Namespace) -> int:
+    if not (args.eval_dir / "real_dev_labels.jsonl").is_file():
+        print(
+            f"framing-train: error: no external evaluation data at {args.eval_dir} "
+            "(expected real_dev_labels.jsonl there; pass --eval-dir)",
+            file=sys.stderr,
+        )
+        return 2
+    bundle = load_bundle(args.model)
+    print(f"model {bundle.manifest.version} from {args.model}; scoring {args.eval_dir} ...")
+    result = evaluate_external(
+        args.eval_dir, bundle.pipeline.predict_proba, bundle.manifest.thresholds
+    )
+    print(render_table(result))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"model_version": bundle.manifest.version, **result}
+        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        print(f"written: {args.json}")
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    block = stats_markdown(read_seeds(args.seeds))
+    if args.write:
+        readme = args.seeds / "README.md"
+        readme.write_text(replace_block(readme.read_text(encoding="utf-8"), block), "utf-8")
+        print(f"updated {readme}")
+    else:
+        print(block)
+    return 0
+
+
+COMMANDS = {"fit": run_fit, "evaluate": run_evaluate, "stats": run_stats}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return run_fit(args)
+        return COMMANDS[args.command](args)
+    except BundleError as err:
+        print(f"framing-train: error: {err}", file=sys.stderr)
+        return 2
     except (CorpusError, LabelMapError) as err:
         print(f"framing-train: error: {err}", file=sys.stderr)
         return 2

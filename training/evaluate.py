@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
-from sklearn.pipeline import Pipeline
 
 Matrix = NDArray[np.float64]
 Labels = NDArray[np.int_]
@@ -42,25 +41,12 @@ def heldout_split(
     return np.sort(train), np.sort(test)
 
 
-def out_of_fold_scores(
-    make_pipeline: Callable[[], Pipeline],
-    texts: Sequence[str],
-    y: Labels,
-    langs: Sequence[str],
-    *,
-    folds: int,
-    seed: int,
-    on_fold: Callable[[int], None] = lambda fold: None,
-) -> Matrix:
-    """Calibrated scores for every row from a model that never saw it."""
-    scores = np.zeros(y.shape, dtype=np.float64)
+def fold_indices(
+    y: Labels, langs: Sequence[str], folds: int, seed: int
+) -> list[tuple[NDArray[np.int_], NDArray[np.int_]]]:
+    """Stratified (train, test) index pairs for cross-validation."""
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    text_array = np.asarray(texts, dtype=object)
-    for fold, (train, test) in enumerate(splitter.split(text_array, strata(y, langs, folds))):
-        model = make_pipeline().fit(list(text_array[train]), y[train])
-        scores[test] = model.predict_proba(list(text_array[test]))
-        on_fold(fold)
-    return scores
+    return list(splitter.split(np.zeros(len(y)), strata(y, langs, folds)))
 
 
 def choose_thresholds(y: Labels, scores: Matrix) -> list[float]:

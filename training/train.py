@@ -12,18 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.pipeline import Pipeline
 
 from training.bundle import Manifest, write_bundle
 from training.corpus import Corpus
 from training.evaluate import (
     choose_thresholds,
+    fold_indices,
     heldout_split,
     label_metrics,
     metrics_by_language,
-    out_of_fold_scores,
 )
-from training.pipeline import ModelParams, build_pipeline
+from training.fits import FitJob, run_fits
+from training.pipeline import ModelParams
 from training.report import render_markdown
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ class TrainOptions:
     folds: int = 5
     heldout_fraction: float = 0.2
     seed: int = 0
+    n_jobs: int = 2
+    """Fits run in parallel processes; 2 matches the machines this is built for."""
     params: ModelParams = field(default_factory=ModelParams)
 
 
@@ -49,58 +51,51 @@ def train(
 
     The held-out split is never seen while choosing thresholds or fitting the model that
     is scored on it, so its metrics estimate performance on new text of the same kind.
-    The shipped model is refitted on all rows and keeps the thresholds chosen by
-    cross-validation on the training split.
+    The shipped model is fitted on all rows and uses the thresholds chosen by
+    cross-validation on the training split. All fits are independent and run in parallel.
     """
     started = time.monotonic()
     texts, langs = corpus.texts, corpus.langs
     y = np.asarray(corpus.indicator(), dtype=int)
     labels = list(corpus.labels)
-
-    def make() -> Pipeline:
-        return build_pipeline(options.params)
-
     train_idx, test_idx = heldout_split(y, langs, options.heldout_fraction, options.seed)
-    pick = _picker(texts, langs)
-    train_texts, train_langs = pick(train_idx)
-    oof = out_of_fold_scores(
-        make,
-        train_texts,
-        y[train_idx],
-        train_langs,
-        folds=options.folds,
-        seed=options.seed,
-        on_fold=lambda k: progress(f"cross-validation fold {k + 1}/{options.folds}"),
+    folds = fold_indices(y[train_idx], [langs[i] for i in train_idx], options.folds, options.seed)
+    jobs = [
+        FitJob(f"fold {k + 1}/{options.folds}", train_idx[fit], train_idx[score])
+        for k, (fit, score) in enumerate(folds)
+    ]
+    jobs += [
+        FitJob("held-out model", train_idx, test_idx),
+        FitJob("final model", np.arange(len(y)), keep_model=True),
+    ]
+    results = run_fits(
+        jobs,
+        options.params,
+        texts,
+        y,
+        n_jobs=options.n_jobs,
+        on_done=lambda job: progress(job.name),
     )
+
+    oof = np.zeros((len(train_idx), len(labels)))
+    for job, (_, score) in zip(jobs, folds, strict=False):
+        oof[score] = results[job.name].scores
     thresholds = choose_thresholds(y[train_idx], oof)
     cv_metrics = label_metrics(y[train_idx], oof, thresholds, labels)
-
-    test_texts, test_langs = pick(test_idx)
-    heldout_model = make().fit(train_texts, y[train_idx])
-    progress("held-out model fitted")
-    test_scores = heldout_model.predict_proba(test_texts)
+    test_scores = results["held-out model"].scores
+    assert test_scores is not None
     heldout = label_metrics(y[test_idx], test_scores, thresholds, labels)
     heldout["by_language"] = metrics_by_language(
-        y[test_idx], test_scores, thresholds, labels, test_langs
+        y[test_idx], test_scores, thresholds, labels, [langs[i] for i in test_idx]
     )
-
-    final = make().fit(texts, y)
-    progress("final model fitted on the whole corpus")
+    final = results["final model"].model
+    assert final is not None
     metrics = {"heldout": heldout, "cross_validation": cv_metrics}
     manifest_fields = _manifest_fields(corpus, labels, thresholds, metrics, options)
     manifest_fields["metrics"]["fit_seconds"] = round(time.monotonic() - started, 1)
     manifest = write_bundle(out_dir, final, manifest_fields, extra_files=_reports)
     logger.info("wrote bundle %s (version %s)", out_dir, manifest.version)
     return manifest
-
-
-def _picker(
-    texts: list[str], langs: list[str]
-) -> Callable[[np.ndarray[Any, Any]], tuple[list[str], list[str]]]:
-    def pick(index: np.ndarray[Any, Any]) -> tuple[list[str], list[str]]:
-        return [texts[i] for i in index], [langs[i] for i in index]
-
-    return pick
 
 
 def _manifest_fields(
