@@ -13,9 +13,9 @@ from tqdm import tqdm
 from training.bundle import BundleError, load_bundle
 from training.corpus import LABELS, CorpusError, CsvColumns, load_corpus
 from training.external import evaluate_external, render_table
-from training.seedstats import read_seeds, replace_block, stats_markdown
 from training.labelmap import LabelMap, LabelMapError
 from training.pipeline import ModelParams
+from training.seedstats import read_seeds, replace_block, stats_markdown
 from training.train import TrainOptions, train
 
 DEFAULT_CORPUS = Path("seeds")
