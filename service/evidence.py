@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from training.lexicon import CUE_FEATURE_PREFIX, cue_spans, fold_case
 from training.pipeline import WORD_TOKEN_PATTERN
 
 MAX_SPANS_PER_TERM = 20
@@ -30,10 +31,12 @@ def find_spans(text: str, term: str) -> tuple[Span, ...]:
 
     Word features are matched token by token with the vectoriser's own token pattern, so
     "foreign forces" matches across any whitespace; character features (marked "~") are
-    matched as case-insensitive substrings.
+    matched as case-insensitive substrings; cue-lexicon groups ("cue:...") by their cues.
     """
     if term.startswith(_CHAR_MARK):
         return _substring_spans(text, term[len(_CHAR_MARK) :])
+    if term.startswith(CUE_FEATURE_PREFIX):
+        return tuple(cue_spans(text, term[len(CUE_FEATURE_PREFIX) :])[:MAX_SPANS_PER_TERM])
     return _token_spans(text, term.split(" "))
 
 
@@ -52,9 +55,7 @@ def _token_spans(text: str, words: list[str]) -> tuple[Span, ...]:
 def _substring_spans(text: str, needle: str) -> tuple[Span, ...]:
     if not needle:
         return ()
-    # Lower-case one code point at a time so offsets stay aligned with the original text
-    # (str.lower() can lengthen a string, e.g. "İ" becomes two code points).
-    folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    folded = fold_case(text)
     spans: list[Span] = []
     start = folded.find(needle)
     while start != -1 and len(spans) < MAX_SPANS_PER_TERM:

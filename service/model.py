@@ -133,7 +133,8 @@ def _linear_parts(
 
 
 def _display_terms(names: Sequence[str]) -> list[str]:
-    """'word__foreign forces' -> 'foreign forces'; 'char__ révol' -> '~révol'."""
+    """'word__foreign forces' -> 'foreign forces'; 'char__ révol' -> '~révol'; cue groups keep
+    their 'cue:...' names."""
     terms = []
     for name in names:
         view, _, feature = str(name).partition("__")

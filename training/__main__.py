@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--out", type=Path, default=DEFAULT_OUT, help="bundle directory to write")
     group = fit.add_argument_group("CSV input")
-    group.add_argument("--text-column", default="text", help="column with the text")
+    group.add_argument(
+        "--text-column", default="text", help="text column; comma-separated columns are joined"
+    )
     group.add_argument("--labels-column", default="labels", help="column with the labels")
     group.add_argument("--lang-column", default="lang", help="column with the language code")
     group.add_argument("--label-separator", default=";", help="separates labels in one cell")

@@ -43,6 +43,7 @@ class CsvColumns:
     """Which CSV columns hold the text, the labels and the language."""
 
     text: str = "text"
+    """Text column; several comma-separated columns are joined (e.g. "title,summary")."""
     labels: str = "labels"
     lang: str | None = "lang"
     separator: str = ";"
@@ -159,7 +160,8 @@ def _csv_rows(path: Path, columns: CsvColumns) -> Iterator[RawRow]:
     text = "".join(line for _, line in _lines(path))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
-    for name in (columns.text, columns.labels):
+    text_columns = [name.strip() for name in columns.text.split(",")]
+    for name in (*text_columns, columns.labels):
         if name not in header:
             raise CorpusError(f"{path}:1: no column {name!r} (columns: {', '.join(header)})")
     lang_column = columns.lang if columns.lang in header else None
@@ -167,7 +169,8 @@ def _csv_rows(path: Path, columns: CsvColumns) -> Iterator[RawRow]:
         origin = f"{path}:{reader.line_num}"
         cell = row.get(columns.labels) or ""
         labels = [part.strip() for part in cell.split(columns.separator) if part.strip()]
-        yield origin, row.get(columns.text), labels, row.get(lang_column) if lang_column else None
+        text = " ".join((row.get(name) or "").strip() for name in text_columns).strip()
+        yield origin, text, labels, row.get(lang_column) if lang_column else None
 
 
 def _example(

@@ -20,13 +20,20 @@ def strata(y: Labels, langs: Sequence[str], n_splits: int) -> list[str]:
 
     Stratifying on the combination keeps co-occurrence and per-language shares alike in
     every fold; strata smaller than the number of folds cannot be split, so they are
-    pooled by label combination alone, then into one remainder stratum.
+    pooled by label combination alone, then into one remainder stratum (itself merged
+    into the largest stratum when still too small).
     """
     keys = ["".join(map(str, row)) + "|" + lang for row, lang in zip(y, langs, strict=True)]
     counts = Counter(keys)
     keys = [k if counts[k] >= n_splits else k.split("|")[0] for k in keys]
     counts = Counter(keys)
-    return [k if counts[k] >= n_splits else "rest" for k in keys]
+    keys = [k if counts[k] >= n_splits else "rest" for k in keys]
+    # A remainder still too small to split joins the largest stratum.
+    counts = Counter(keys)
+    if 0 < counts["rest"] < n_splits:
+        largest = max((k for k in counts if k != "rest"), key=counts.__getitem__, default="rest")
+        keys = [largest if k == "rest" else k for k in keys]
+    return keys
 
 
 def heldout_split(

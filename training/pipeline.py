@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from sklearn.base import TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
+
+from training.lexicon import CueCounts
 
 WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 """scikit-learn's default word pattern: two or more word characters."""
@@ -26,6 +29,8 @@ class ModelParams:
     min_df: int = 2
     max_word_features: int = 200_000
     max_char_features: int = 300_000
+    cue_scale: float = 1.0
+    """Weight of the multilingual cue-lexicon features (training/lexicon.py); 0 leaves them out."""
     linear_model: str = "linear_svc"
     """`linear_svc` (hinge loss, about 4x faster to fit) or `logistic_regression`."""
     c: float = 0.5
@@ -80,9 +85,12 @@ def build_pipeline(params: ModelParams) -> Pipeline:
         cv=params.calibration_folds,
         ensemble=False,
     )
+    views: list[tuple[str, TransformerMixin]] = [("word", word), ("char", char)]
+    if params.cue_scale > 0:
+        views.append(("cues", CueCounts(scale=params.cue_scale)))
     return Pipeline(
         [
-            ("features", FeatureUnion([("word", word), ("char", char)])),
+            ("features", FeatureUnion(views)),
             ("clf", OneVsRestClassifier(calibrated)),
         ]
     )

@@ -34,3 +34,10 @@ def test_no_spans_for_absent_term() -> None:
     """A term not in the text yields no spans."""
     assert find_spans("nothing here", "troops") == ()
     assert find_spans("nothing here", "~") == ()
+
+
+def test_cue_group_spans_are_the_cues_found() -> None:
+    """A cue-lexicon feature points at each cue of its group in the text."""
+    text = "Des forces extérieures préparent une révolution de couleur."
+    spans = find_spans(text, "cue:colour_revolution/named")
+    assert [text[s:e] for s, e in spans] == ["révolution de couleur"]

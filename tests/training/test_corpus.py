@@ -138,3 +138,14 @@ def test_label_map_with_unknown_frame(tmp_path: Path) -> None:
     path.write_text('{"economy": ["Trade"]}', encoding="utf-8")
     with pytest.raises(LabelMapError, match="unknown frame\\(s\\) economy"):
         LabelMap.load(path, ["security"])
+
+
+def test_csv_text_columns_are_joined(tmp_path: Path) -> None:
+    """Several text columns (title,summary) are joined into one text."""
+    path = tmp_path / "cases.csv"
+    path.write_text("title,summary,keywords\nHead,Body text,NGO\n", encoding="utf-8")
+    columns = CsvColumns(text="title,summary", labels="keywords", lang=None, separator=",")
+    label_map = LabelMap({"colour_revolution": frozenset({"ngo"})})
+    corpus = load_corpus([path], columns=columns, label_map=label_map, min_per_label=0)
+    assert corpus.examples[0].text == "Head Body text"
+    assert corpus.examples[0].labels == {"colour_revolution"}

@@ -47,4 +47,12 @@ def test_rare_strata_are_pooled() -> None:
     keys = strata(y, langs, n_splits=3)
     assert keys[:4] == ["1|en", "1|en", "1|en", "0|fr"]
     assert keys[6:9] == ["1", "1", "1"]
-    assert keys[9] == "rest"
+    assert keys[9] == "1|en"  # a remainder of one joins the largest stratum
+
+
+def test_tiny_remainder_joins_the_largest_stratum() -> None:
+    """A single row that fits no stratum does not break the split."""
+    y = np.array([[0]] * 6 + [[1]])
+    langs = ["en"] * 6 + ["zh"]
+    assert strata(y, langs, n_splits=3) == ["0|en"] * 7
+    heldout_split(y, langs, 0.3, seed=0)
