@@ -58,3 +58,7 @@ clean: ## remove the virtualenv, trained models and caches
 .PHONY: eval-external
 eval-external: train ## measure the default model on ../shared/eval (when present)
 	$(BIN)/framing-train evaluate --model $(MODEL_DIR) --json models/external_eval.json
+
+.PHONY: learning-curve
+learning-curve: $(STAMP) ## real-text scores against seed corpus size (needs ../shared/eval)
+	$(BIN)/framing-train curve seeds

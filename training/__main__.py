@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from training.bundle import BundleError, load_bundle
 from training.corpus import LABELS, CorpusError, CsvColumns, load_corpus
+from training.curve import learning_curve, render_curve
 from training.external import evaluate_external, render_table
 from training.labelmap import LabelMap, LabelMapError
 from training.pipeline import ModelParams
@@ -100,6 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--eval-dir", type=Path, default=DEFAULT_EVAL_DIR, help="external evaluation data"
     )
     evaluate.add_argument("--json", type=Path, help="also write the full results as JSON")
+    curve = commands.add_parser(
+        "curve",
+        help="learning curve on external text (shared/eval)",
+        description="Train on growing stratified fractions of a corpus and score each model "
+        "on ../shared/eval: what would more text buy?",
+    )
+    curve.add_argument("corpus", nargs="*", type=Path, default=[DEFAULT_CORPUS])
+    curve.add_argument(
+        "--eval-dir", type=Path, default=DEFAULT_EVAL_DIR, help="external evaluation data"
+    )
+    curve.add_argument(
+        "--fractions", default="0.125,0.25,0.5,1", help="comma-separated corpus fractions"
+    )
     stats = commands.add_parser(
         "stats",
         help="statistics of the seed corpus",
@@ -161,13 +175,19 @@ def run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _has_eval_data(eval_dir: Path) -> bool:
+    if (eval_dir / "real_dev_labels.jsonl").is_file():
+        return True
+    print(
+        f"framing-train: error: no external evaluation data at {eval_dir} "
+        "(expected real_dev_labels.jsonl there; pass --eval-dir)",
+        file=sys.stderr,
+    )
+    return False
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
-    if not (args.eval_dir / "real_dev_labels.jsonl").is_file():
-        print(
-            f"framing-train: error: no external evaluation data at {args.eval_dir} "
-            "(expected real_dev_labels.jsonl there; pass --eval-dir)",
-            file=sys.stderr,
-        )
+    if not _has_eval_data(args.eval_dir):
         return 2
     bundle = load_bundle(args.model)
     print(f"model {bundle.manifest.version} from {args.model}; scoring {args.eval_dir} ...")
@@ -194,7 +214,17 @@ def run_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"fit": run_fit, "evaluate": run_evaluate, "stats": run_stats}
+def run_curve(args: argparse.Namespace) -> int:
+    if not _has_eval_data(args.eval_dir):
+        return 2
+    corpus = load_corpus(args.corpus)
+    fractions = [float(f) for f in args.fractions.split(",")]
+    points = learning_curve(corpus, args.eval_dir, fractions, params=ModelParams(), progress=print)
+    print(render_curve(points))
+    return 0
+
+
+COMMANDS = {"fit": run_fit, "evaluate": run_evaluate, "curve": run_curve, "stats": run_stats}
 
 
 def main(argv: list[str] | None = None) -> int:

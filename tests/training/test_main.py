@@ -1,0 +1,81 @@
+"""framing-train on the command line: a full fit with its report, and clear input errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TINY_CORPUS
+from training.__main__ import main
+from training.bundle import read_manifest
+
+
+def test_fit_writes_bundle_and_prints_heldout_metrics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fit` reports the corpus, shows progress, writes the bundle and prints held-out scores."""
+    out = tmp_path / "bundle"
+    code = main(
+        [
+            "fit",
+            str(TINY_CORPUS),
+            "--out",
+            str(out),
+            "--folds",
+            "3",
+            "--heldout",
+            "0.25",
+            "--min-per-label",
+            "5",
+            "--jobs",
+            "1",
+        ]
+    )
+    stdout = capsys.readouterr().out
+    assert code == 0
+    assert "corpus: 40 documents" in stdout
+    assert "training:" in stdout  # the progress bar
+    assert "held-out: micro-F1" in stdout
+    assert read_manifest(out).corpus["size"] == 40
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ('{"text": "x", "labels": ["war"]}', "unknown label(s) war"),
+        ("not json", "malformed JSON"),
+    ],
+)
+def test_bad_input_exits_2_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], row: str, message: str
+) -> None:
+    """A bad corpus row stops training with exit code 2, the file:line and no traceback."""
+    corpus = tmp_path / "bad.jsonl"
+    corpus.write_text(TINY_CORPUS.read_text(encoding="utf-8") + row + "\n", encoding="utf-8")
+    code = main(["fit", str(corpus), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{corpus}:41: {message}" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_evaluate_without_eval_data_says_where_it_looked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`evaluate` with no external data exits 2 and names the directory."""
+    code = main(["evaluate", "--eval-dir", str(tmp_path)])
+    assert code == 2
+    assert f"no external evaluation data at {tmp_path}" in capsys.readouterr().err
+
+
+def test_label_map_file_errors_are_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A label map naming an unknown frame is refused before reading the corpus."""
+    label_map = tmp_path / "map.json"
+    label_map.write_text(json.dumps({"economy": ["Trade"]}), encoding="utf-8")
+    code = main(["fit", str(TINY_CORPUS), "--label-map", str(label_map)])
+    assert code == 2
+    assert "unknown frame(s) economy" in capsys.readouterr().err
