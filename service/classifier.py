@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.errors import FieldViolation, InvalidInputError
+from service.errors import DeadlineExceededError, FieldViolation, InvalidInputError
 from service.metrics import Metrics
 from service.model import FrameModel, Prediction
 from service.settings import Settings
@@ -68,10 +68,23 @@ class Classifier:
         """Run the model once so the first caller does not pay for lazy initialisation."""
         self._model.predict(WARM_UP_TEXTS, evidence_terms=1)
 
-    def classify(self, texts: Sequence[str], evidence_terms: int | None = None) -> Classification:
-        """Validate, then score every text; raise InvalidInputError naming each bad document."""
+    def classify(
+        self,
+        texts: Sequence[str],
+        evidence_terms: int | None = None,
+        *,
+        ids: Sequence[str] = (),
+        deadline: float | None = None,
+    ) -> Classification:
+        """Validate, then score every text; raise InvalidInputError naming each bad document.
+
+        `deadline` is a time.monotonic() instant: work that would start after it is not
+        done (DeadlineExceededError), since its caller has already given up.
+        """
         terms = self._limits.default_evidence_terms if evidence_terms is None else evidence_terms
-        self._validate(texts, terms)
+        self._validate(texts, terms, ids)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise DeadlineExceededError("the deadline passed before classification started")
         model = self._model  # read once: the whole request is answered by one model
         started = time.perf_counter()
         predictions = model.predict(texts, terms)
@@ -90,9 +103,9 @@ class Classifier:
             predictions,
         )
 
-    def _validate(self, texts: Sequence[str], evidence_terms: int) -> None:
+    def _validate(self, texts: Sequence[str], evidence_terms: int, ids: Sequence[str]) -> None:
         limits = self._limits
-        violations: list[FieldViolation] = []
+        violations: list[FieldViolation] = _duplicate_ids(ids)
         if not texts:
             violations.append(FieldViolation("documents", "at least one document is required"))
         elif len(texts) > limits.max_documents:
@@ -124,3 +137,18 @@ class Classifier:
             )
         if violations:
             raise InvalidInputError(violations)
+
+
+def _duplicate_ids(ids: Sequence[str]) -> list[FieldViolation]:
+    """Non-empty ids must be unique: callers match results to documents by id."""
+    first_seen: dict[str, int] = {}
+    violations = []
+    for i, doc_id in enumerate(ids):
+        if doc_id and doc_id in first_seen:
+            violations.append(
+                FieldViolation(
+                    f"documents[{i}].id", f"duplicates documents[{first_seen[doc_id]}].id"
+                )
+            )
+        first_seen.setdefault(doc_id, i)
+    return violations

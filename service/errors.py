@@ -31,5 +31,9 @@ class ModelNotReadyError(FramingError):
     """No model is loaded yet, or the server is shutting down."""
 
 
+class DeadlineExceededError(FramingError):
+    """The caller's deadline passed before the work started, so it was not done."""
+
+
 class ModelLoadError(FramingError):
     """A model bundle that cannot be served; the message names the path and the fix."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import grpc
@@ -24,14 +25,16 @@ class FramingServicer(pb_grpc.FramingServiceServicer):  # type: ignore[misc]
     def Classify(  # noqa: N802 - the method name is fixed by the proto
         self, request: pb.ClassifyRequest, context: grpc.ServicerContext
     ) -> pb.ClassifyResponse:
-        return self._classify(request)
+        return self._classify(request, context)
 
     @handle_errors
     def ClassifyStream(  # noqa: N802
         self, requests: Iterator[pb.ClassifyRequest], context: grpc.ServicerContext
     ) -> Iterator[pb.ClassifyResponse]:
         for request in requests:
-            yield self._classify(request)
+            if not context.is_active():
+                return  # the client cancelled or its deadline passed: stop working
+            yield self._classify(request, context)
 
     @handle_errors
     def GetModelInfo(  # noqa: N802
@@ -39,12 +42,17 @@ class FramingServicer(pb_grpc.FramingServiceServicer):  # type: ignore[misc]
     ) -> pb.GetModelInfoResponse:
         return model_info(self._classifier.model)
 
-    def _classify(self, request: pb.ClassifyRequest) -> pb.ClassifyResponse:
+    def _classify(
+        self, request: pb.ClassifyRequest, context: grpc.ServicerContext
+    ) -> pb.ClassifyResponse:
         options = request.options
         terms = options.evidence_terms if options.HasField("evidence_terms") else None
         texts = [document.text for document in request.documents]
-        result = self._classifier.classify(texts, terms)
-        return classify_response([d.id for d in request.documents], result)
+        ids = [document.id for document in request.documents]
+        remaining = context.time_remaining()
+        deadline = None if remaining is None else time.monotonic() + remaining
+        result = self._classifier.classify(texts, terms, ids=ids, deadline=deadline)
+        return classify_response(ids, result)
 
 
 def classify_response(ids: list[str], result: Classification) -> pb.ClassifyResponse:

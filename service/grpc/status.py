@@ -14,6 +14,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from service.errors import (
+    DeadlineExceededError,
     FramingError,
     InvalidInputError,
     ModelLoadError,
@@ -26,6 +27,7 @@ STATUS_BY_ERROR: dict[type[FramingError], grpc.StatusCode] = {
     InvalidInputError: grpc.StatusCode.INVALID_ARGUMENT,
     ModelNotReadyError: grpc.StatusCode.UNAVAILABLE,
     ModelLoadError: grpc.StatusCode.UNAVAILABLE,
+    DeadlineExceededError: grpc.StatusCode.DEADLINE_EXCEEDED,
 }
 
 INTERNAL_MESSAGE = "internal error; the server logged the details"

@@ -63,12 +63,15 @@ def test_evidence_spans_point_at_the_term(live: LiveServer) -> None:
     """Evidence terms come with code-point spans that cover the term in the text."""
     text = "Déclaration : des forces extérieures soutiennent la révolution de couleur."
     result = live.stub.Classify(request(text, evidence=5)).results[0]
-    words = [e for f in result.frames for e in f.evidence if not e.term.startswith("~")]
+    evidence = [e for f in result.frames for e in f.evidence]
+    words = [e for e in evidence if not e.term.startswith(("~", "cue:"))]
     assert words, "expected word evidence"
-    for evidence in words:
-        assert evidence.weight > 0
-        for span in evidence.spans:
-            assert text[span.start : span.end].lower() == evidence.term
+    for term in evidence:
+        assert term.weight > 0
+        assert term.spans, term.term
+    for word in words:
+        for span in word.spans:
+            assert text[span.start : span.end].lower() == word.term
 
 
 def test_evidence_terms_zero_returns_none(live: LiveServer) -> None:

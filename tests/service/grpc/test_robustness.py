@@ -1,0 +1,142 @@
+"""Bad input, overload and deadlines: precise status codes and a server that stays healthy."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry
+
+from framing.v1 import framing_service_pb2 as pb
+from service.classifier import Classifier, Limits
+from service.errors import DeadlineExceededError
+from service.grpc.status import status_code
+from service.metrics import Metrics
+from service.model import FrameModel
+from tests.conftest import LiveServer, start_server
+from tests.service.grpc.test_servicer import bad_request_fields, request
+
+STRANGE_TEXTS = {
+    "control characters": "Troops\x01\x02\x1b[31m arrived\x7f",
+    "nul": "foreign\x00agents\x00",
+    "lone combining marks": "\u0301\u0308\u0327",
+    "right-to-left marks": "\u200f\u202eالسيادة الوطنية\u202c\u200e",
+    "emoji": "🙂🔥🇷🇺🇺🇦 revolution 💥",
+    "mixed scripts": "Майдан 颜色革命 révolution de couleur ثورة",
+    "one enormous word": "a" * 1999,
+    "repeated characters": "!" * 1999,
+    "html": "<html><script>alert(1)</script><p>Troops &amp; <b>riots</b></p></html>",
+    "binary-looking": "".join(chr(c) for c in range(0x80, 0x100)) * 7,
+    "unseen scripts": "भारत ქართული ኢትዮጵያ ประเทศไทย 대한민국",
+    "surrogate-free astral": "𝔖𝔬𝔳𝔢𝔯𝔢𝔦𝔤𝔫𝔱𝔶 𓀀",
+}
+
+
+@pytest.mark.parametrize("text", STRANGE_TEXTS.values(), ids=STRANGE_TEXTS.keys())
+def test_strange_text_is_classified(live: LiveServer, text: str) -> None:
+    """Odd but valid text gets valid scores, and the server keeps serving."""
+    (result,) = live.stub.Classify(request(text)).results
+    assert all(0.0 <= f.score <= 1.0 for f in result.frames)
+    assert live.stub.Classify(request("Troops were deployed.")).results
+
+
+def test_duplicate_ids_are_invalid_argument(live: LiveServer) -> None:
+    """Two documents with the same non-empty id cannot be told apart in the results."""
+    docs = [pb.Document(id="a", text="x y"), pb.Document(text="x y"), pb.Document(id="a", text="z")]
+    with pytest.raises(grpc.RpcError) as err:
+        live.stub.Classify(pb.ClassifyRequest(documents=docs))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_request_fields(err.value) == ["documents[2].id"]
+
+
+def test_message_over_the_size_limit_is_resource_exhausted(tiny_bundle: Path) -> None:
+    """A request bigger than --max-message-bytes is refused by gRPC before any work."""
+    running = start_server(tiny_bundle, max_message_bytes=64 * 1024)
+    try:
+        stub = running.stub
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Classify(request("x" * 100_000))
+        assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    finally:
+        running.channel.close()
+        running.server.stop(0).wait()
+
+
+@pytest.fixture
+def blocked(tiny_bundle: Path) -> Iterator[tuple[LiveServer, threading.Event]]:
+    """A server allowing one RPC at a time whose model waits until the event is set."""
+    running = start_server(tiny_bundle, max_concurrent_rpcs=1)
+    release = threading.Event()
+    model = running.classifier.model
+    original = model.predict
+
+    def slow_predict(*args: object, **kwargs: object) -> object:
+        release.wait(10)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    model.predict = slow_predict  # type: ignore[method-assign,assignment]
+    yield running, release
+    release.set()
+    model.predict = original  # type: ignore[method-assign]
+    running.channel.close()
+    running.server.stop(0).wait()
+
+
+def test_over_concurrency_limit_is_resource_exhausted_at_once(
+    blocked: tuple[LiveServer, threading.Event],
+) -> None:
+    """Past --max-concurrent-rpcs a call is refused immediately, not queued."""
+    running, release = blocked
+    first = running.stub.Classify.future(request("Troops were deployed."))
+    time.sleep(0.3)  # the first call is now inside the model
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as err:
+        running.stub.Classify(request("Second call."), timeout=5)
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert time.monotonic() - started < 1.0
+    release.set()
+    assert len(first.result(timeout=10).results) == 1
+
+
+def test_work_past_its_deadline_is_not_done(tiny_model: FrameModel) -> None:
+    """The core refuses to start work whose deadline has passed; gRPC maps it."""
+    metrics = Metrics(CollectorRegistry())
+    core = Classifier(tiny_model, metrics, Limits())
+    with pytest.raises(DeadlineExceededError) as err:
+        core.classify(["Troops."], deadline=time.monotonic() - 0.001)
+    assert status_code(err.value) == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert metrics.registry.get_sample_value("framing_documents_total") == 0
+
+
+def test_short_client_deadline_gets_deadline_exceeded(live: LiveServer) -> None:
+    """A caller whose deadline is shorter than the work gets DEADLINE_EXCEEDED."""
+    with pytest.raises(grpc.RpcError) as err:
+        live.stub.Classify(request(*["Troops were deployed. " * 80] * 5), timeout=0.0001)
+    assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert live.stub.Classify(request("still healthy")).results
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(texts=st.lists(st.text(max_size=300), min_size=0, max_size=7))
+def test_any_unicode_gives_valid_answer_or_invalid_argument(
+    live: LiveServer, texts: list[str]
+) -> None:
+    """Arbitrary unicode documents: a valid response in order, or INVALID_ARGUMENT."""
+    future = live.stub.Classify.future(request(*texts))
+    if future.code() != grpc.StatusCode.OK:
+        assert future.code() == grpc.StatusCode.INVALID_ARGUMENT, future.details()
+        return
+    response = future.result()
+    assert [r.id for r in response.results] == [f"d{i}" for i in range(len(texts))]
+    for result in response.results:
+        assert all(0.0 <= f.score <= 1.0 for f in result.frames)
