@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import queue
 import signal
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from types import FrameType
@@ -63,10 +63,12 @@ def serve(settings: Settings) -> int:
         metrics_port,
         time.perf_counter() - started,
     )
-    stop = _wait_for_signal()
+    signals = _signal_queue()
+    while (received := signals.get()) == "SIGHUP":
+        _reload(settings, classifier, metrics)
     logger.info(
         "%s received: NOT_SERVING, finishing in-flight RPCs (grace %.1fs)",
-        stop,
+        received,
         settings.grace_seconds,
     )
     server.stop(settings.grace_seconds).wait()
@@ -75,18 +77,32 @@ def serve(settings: Settings) -> int:
     return 0
 
 
-def _wait_for_signal() -> str:
-    received: list[str] = []
-    event = threading.Event()
+def _reload(settings: Settings, classifier: Classifier, metrics: Metrics) -> None:
+    """Load, verify and warm the bundle at --model again; keep the old model on any failure."""
+    started = time.perf_counter()
+    old = classifier.model.version
+    try:
+        model = FrameModel.load(settings.model_dir)
+        classifier.swap(model)
+    except ModelLoadError as err:
+        metrics.model_reloads.labels(result="failure").inc()
+        logger.error("SIGHUP: bundle refused, still serving %s: %s", old, err)
+        return
+    metrics.model_reloads.labels(result="success").inc()
+    metrics.set_model(model.version, model.sha256, time.perf_counter() - started)
+    logger.info("SIGHUP: now serving model %s (was %s)", model.version, old)
+
+
+def _signal_queue() -> queue.SimpleQueue[str]:
+    """SIGHUP, SIGTERM and SIGINT, by name, in the order they arrive."""
+    received: queue.SimpleQueue[str] = queue.SimpleQueue()
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        received.append(signal.Signals(signum).name)
-        event.set()
+        received.put(signal.Signals(signum).name)
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, handler)
-    event.wait()
-    return received[0]
+    return received
 
 
 if __name__ == "__main__":

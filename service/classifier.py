@@ -68,6 +68,16 @@ class Classifier:
         """Run the model once so the first caller does not pay for lazy initialisation."""
         self._model.predict(WARM_UP_TEXTS, evidence_terms=1)
 
+    def swap(self, model: FrameModel) -> None:
+        """Serve `model` from now on; requests already running finish on the old one.
+
+        The new model is warmed before the swap, and the swap is one reference assignment,
+        so no request ever sees a half-loaded model.
+        """
+        model.predict(WARM_UP_TEXTS, evidence_terms=1)
+        self._metrics.init_labels(model.labels)
+        self._model = model
+
     def classify(
         self,
         texts: Sequence[str],

@@ -121,6 +121,14 @@ class Metrics:
             "Time the serving model took to load and warm.",
             registry=registry,
         )
+        self.model_reloads = Counter(
+            "framing_model_reloads_total",
+            "Model reloads (SIGHUP), by result.",
+            ("result",),
+            registry=registry,
+        )
+        for result in ("success", "failure"):
+            self.model_reloads.labels(result=result)
         self.model_loaded_at = Gauge(
             "framing_model_load_timestamp_seconds",
             "Unix time the serving model was loaded.",

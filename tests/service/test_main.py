@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,10 @@ import pytest
 
 from framing.v1 import framing_service_pb2 as pb
 from framing.v1 import framing_service_pb2_grpc as pb_grpc
+from tests.conftest import TINY_CORPUS
+from training.corpus import load_corpus
+from training.pipeline import ModelParams
+from training.train import TrainOptions, train
 
 READY = re.compile(r"on 127\.0\.0\.1:(\d+); metrics on :(\d+)/metrics")
 
@@ -100,3 +105,49 @@ def test_invalid_flag_value_exits_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "--workers" in err
     assert "Traceback" not in err
+
+
+def model_version(port: int) -> str:
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = pb_grpc.FramingServiceStub(channel)
+        return str(stub.GetModelInfo(pb.GetModelInfoRequest(), timeout=10).version)
+
+
+def wait_for_log(process: subprocess.Popen[str], needle: str) -> str:
+    assert process.stderr is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if needle in line:
+            return line
+    raise AssertionError(f"no log line with {needle!r}")
+
+
+def test_sighup_swaps_in_a_new_bundle_and_refuses_a_tampered_one(
+    tiny_bundle: Path, tmp_path: Path
+) -> None:
+    """SIGHUP reloads --model: a new bundle is served, a tampered one refused, old kept."""
+    live_dir = tmp_path / "current"
+    shutil.copytree(tiny_bundle, live_dir)
+    proc = serve("--model", str(live_dir))
+    try:
+        port, _ = wait_ready(proc)
+        first = model_version(port)
+        retrained = tmp_path / "retrained"
+        options = TrainOptions(folds=3, heldout_fraction=0.25, params=ModelParams(min_df=1, c=2.0))
+        train(load_corpus([TINY_CORPUS], min_per_label=5), retrained, options)
+        shutil.rmtree(live_dir)
+        shutil.copytree(retrained, live_dir)
+        proc.send_signal(signal.SIGHUP)
+        wait_for_log(proc, "SIGHUP: now serving model")
+        second = model_version(port)
+        assert second != first
+        with (live_dir / "model.joblib").open("ab") as handle:
+            handle.write(b"tampered")
+        proc.send_signal(signal.SIGHUP)
+        line = wait_for_log(proc, "SIGHUP: bundle refused")
+        assert "does not match the manifest" in line
+        assert model_version(port) == second
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
