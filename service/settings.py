@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "FRAMING_"
@@ -47,8 +47,23 @@ class Settings(BaseSettings):
     grace_seconds: float = Field(
         10.0, ge=0, description="on SIGTERM/SIGINT, time in-flight RPCs get to finish"
     )
+    tls_cert_file: Path | None = Field(
+        None, description="PEM server certificate chain: serve gRPC over TLS (with --tls-key-file)"
+    )
+    tls_key_file: Path | None = Field(None, description="PEM private key of the certificate")
+    tls_client_ca_file: Path | None = Field(
+        None, description="PEM CA bundle: require client certificates it signed (mutual TLS)"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
     log_format: Literal["text", "json"] = Field("text", description="log line format")
+
+    @model_validator(mode="after")
+    def _tls_files_come_together(self) -> Settings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("--tls-cert-file and --tls-key-file must be given together")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("--tls-client-ca-file (mutual TLS) needs --tls-cert-file")
+        return self
 
 
 def _flag(name: str) -> str:

@@ -15,7 +15,7 @@ from google.protobuf import json_format
 from tqdm import tqdm
 
 from framing.v1 import framing_service_pb2 as pb
-from service.grpc.client import DEFAULT_TARGET, FramingClient
+from service.grpc.client import DEFAULT_TARGET, FramingClient, tls_credentials
 from service.inputs import Document, InputError, read_documents, read_stream
 
 EPILOG = """\
@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--target", default=DEFAULT_TARGET, help=f"server address (default: {DEFAULT_TARGET})"
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per call")
+    tls = parser.add_argument_group("TLS (the server's --tls-* settings)")
+    tls.add_argument("--tls", action="store_true", help="connect over TLS (system roots)")
+    tls.add_argument("--tls-ca", type=Path, help="PEM CA that signed the server certificate")
+    tls.add_argument("--tls-cert", type=Path, help="PEM client certificate (mutual TLS)")
+    tls.add_argument("--tls-key", type=Path, help="PEM client key (mutual TLS)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     classify = commands.add_parser(
         "classify",
@@ -106,7 +111,9 @@ def run_classify(client: FramingClient, args: argparse.Namespace) -> None:
 
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    with FramingClient(args.target, args.timeout) as client:
+    secure = args.tls or args.tls_ca or args.tls_cert
+    credentials = tls_credentials(args.tls_ca, args.tls_cert, args.tls_key) if secure else None
+    with FramingClient(args.target, args.timeout, credentials) as client:
         if args.command == "classify":
             run_classify(client, args)
         elif args.command == "info":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from types import TracebackType
 
 import grpc
@@ -26,13 +27,34 @@ def classify_request(documents: Documents, evidence_terms: int | None) -> pb.Cla
     )
 
 
+def tls_credentials(
+    ca_file: Path | None, cert_file: Path | None = None, key_file: Path | None = None
+) -> grpc.ChannelCredentials:
+    """Channel credentials: trust `ca_file` (else the system roots); present a client
+    certificate for mutual TLS when `cert_file` and `key_file` are given."""
+    return grpc.ssl_channel_credentials(
+        root_certificates=ca_file.read_bytes() if ca_file else None,
+        private_key=key_file.read_bytes() if key_file else None,
+        certificate_chain=cert_file.read_bytes() if cert_file else None,
+    )
+
+
 class FramingClient:
     """Blocking client; use as a context manager to close the channel."""
 
-    def __init__(self, target: str = DEFAULT_TARGET, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        target: str = DEFAULT_TARGET,
+        timeout: float = 30.0,
+        credentials: grpc.ChannelCredentials | None = None,
+    ) -> None:
         self.target = target
         self.timeout = timeout
-        self._channel = grpc.insecure_channel(target)
+        self._channel = (
+            grpc.insecure_channel(target)
+            if credentials is None
+            else grpc.secure_channel(target, credentials)
+        )
         self._stub = pb_grpc.FramingServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
 
