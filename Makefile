@@ -62,3 +62,8 @@ eval-external: train ## measure the default model on ../shared/eval (when presen
 .PHONY: learning-curve
 learning-curve: $(STAMP) ## real-text scores against seed corpus size (needs ../shared/eval)
 	$(BIN)/framing-train curve seeds
+
+.PHONY: soak
+SOAK_SECONDS ?= 600
+soak: train ## 16 clients on loopback for SOAK_SECONDS (default 600) with a model swap half-way
+	$(BIN)/python scripts/soak.py --model $(MODEL_DIR) --duration $(SOAK_SECONDS)
