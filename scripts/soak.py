@@ -175,9 +175,8 @@ def main() -> None:
     latencies = sorted(tally.latencies)
     p99 = latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan")
     total = sum(tally.codes.values())
-    print(
-        f"duration {elapsed:.0f}s, {args.clients} clients, {total:,} calls ({total / elapsed:.0f}/s)"
-    )
+    rate = total / elapsed
+    print(f"duration {elapsed:.0f}s, {args.clients} clients, {total:,} calls ({rate:.0f}/s)")
     print("calls by status:", dict(tally.codes))
     print("answers by model version:", dict(tally.versions))
     print(f"p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
