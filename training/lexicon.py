@@ -86,6 +86,9 @@ def fold_case(text: str) -> str:
     str.lower() can lengthen a string ("İ" becomes two code points); such rare characters
     are kept as they are.
     """
+    lowered = text.lower()
+    if len(lowered) == len(text):  # the common case: no character changed length
+        return lowered
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
