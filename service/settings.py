@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(
         64 * 1024 * 1024, ge=1024, description="largest gRPC message received or sent, in bytes"
     )
+    keepalive_seconds: float = Field(
+        60.0, gt=0, description="server pings an idle connection this often to detect dead peers"
+    )
+    keepalive_timeout_seconds: float = Field(
+        20.0, gt=0, description="a ping unanswered this long closes the connection"
+    )
+    min_client_ping_seconds: float = Field(
+        10.0, gt=0, description="clients pinging more often than this are disconnected"
+    )
     default_evidence_terms: int = Field(
         5, ge=0, description="evidence terms per frame when a request does not say"
     )

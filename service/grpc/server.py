@@ -37,6 +37,13 @@ class FramingServer:
             options=[
                 ("grpc.max_receive_message_length", settings.max_message_bytes),
                 ("grpc.max_send_message_length", settings.max_message_bytes),
+                ("grpc.keepalive_time_ms", int(settings.keepalive_seconds * 1000)),
+                ("grpc.keepalive_timeout_ms", int(settings.keepalive_timeout_seconds * 1000)),
+                (
+                    "grpc.http2.min_ping_interval_without_data_ms",
+                    int(settings.min_client_ping_seconds * 1000),
+                ),
+                ("grpc.keepalive_permit_without_calls", 1),
             ],
             maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
         )
