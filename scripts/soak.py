@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import re
 import shutil
 import signal
 import subprocess
@@ -26,6 +25,7 @@ import psutil
 
 from framing.v1 import framing_service_pb2 as pb
 from framing.v1 import framing_service_pb2_grpc as pb_grpc
+from service.process import spawn, wait_ready
 from training.bundle import load_bundle, write_bundle
 
 TEXTS = [
@@ -37,35 +37,13 @@ TEXTS = [
     "Власти заявили, что протесты организованы из-за рубежа.",
     "外交部发言人表示，香港事务纯属中国内政，任何外部势力无权干涉。",
 ]
-READY = re.compile(r"on 127\.0\.0\.1:(\d+);")
 
 
 def start_server(model_dir: Path) -> tuple[subprocess.Popen[str], int]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service",
-            "--model",
-            str(model_dir),
-            "--bind-address",
-            "127.0.0.1",
-            "--grpc-port",
-            "0",
-            "--metrics-port",
-            "0",
-            "--max-concurrent-rpcs",
-            "64",
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    for line in process.stderr:
-        if match := READY.search(line):
-            threading.Thread(target=_drain, args=(process,), daemon=True).start()
-            return process, int(match.group(1))
-    raise SystemExit("server did not start")
+    process = spawn(["--model", str(model_dir), "--max-concurrent-rpcs", "64"])
+    port, _, _ = wait_ready(process)
+    threading.Thread(target=_drain, args=(process,), daemon=True).start()
+    return process, port
 
 
 def _drain(process: subprocess.Popen[str]) -> None:

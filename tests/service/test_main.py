@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,47 +14,21 @@ import pytest
 
 from framing.v1 import framing_service_pb2 as pb
 from framing.v1 import framing_service_pb2_grpc as pb_grpc
+from service.process import spawn
+from service.process import wait_ready as process_wait_ready
 from tests.conftest import TINY_CORPUS
 from training.corpus import load_corpus
 from training.pipeline import ModelParams
 from training.train import TrainOptions, train
 
-READY = re.compile(r"on 127\.0\.0\.1:(\d+); metrics on :(\d+)/metrics")
-
 
 def serve(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service",
-            "--bind-address",
-            "127.0.0.1",
-            "--grpc-port",
-            "0",
-            "--metrics-port",
-            "0",
-            *args,
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    return spawn(args)
 
 
 def wait_ready(process: subprocess.Popen[str]) -> tuple[int, list[str]]:
-    """Read log lines until the ready line; return the gRPC port and the lines seen."""
-    assert process.stderr is not None
-    lines = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if match := READY.search(line):
-            return int(match.group(1)), lines
-    raise AssertionError("server never became ready:\n" + "".join(lines))
+    port, _, lines = process_wait_ready(process)
+    return port, lines
 
 
 @pytest.fixture
