@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import logging
@@ -103,10 +104,8 @@ def release_freed_memory() -> None:
     RSS growth (measured: +85 MiB after one swap of the default model, +28 MiB with it).
     """
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to trim
 
 
 def _signal_queue() -> queue.SimpleQueue[str]:
