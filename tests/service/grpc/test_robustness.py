@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -140,3 +143,43 @@ def test_any_unicode_gives_valid_answer_or_invalid_argument(
     assert [r.id for r in response.results] == [f"d{i}" for i in range(len(texts))]
     for result in response.results:
         assert all(0.0 <= f.score <= 1.0 for f in result.frames)
+
+
+def test_malformed_request_bytes_leave_the_server_healthy(live: LiveServer) -> None:
+    """Bytes that are not a ClassifyRequest are refused; the next real call succeeds."""
+    raw = live.channel.unary_unary(
+        "/framing.v1.FramingService/Classify",
+        request_serializer=None,
+        response_deserializer=None,
+    )
+    with pytest.raises(grpc.RpcError) as err:
+        raw(b"\xff\xff\xff\xff\x0f", timeout=5)
+    assert err.value.code() in {grpc.StatusCode.INTERNAL, grpc.StatusCode.INVALID_ARGUMENT}
+    assert live.stub.Classify(request("Troops were deployed.")).results
+
+
+def test_non_grpc_bytes_on_the_port_leave_the_server_healthy(live: LiveServer) -> None:
+    """An HTTP/1.1 request and random bytes on the gRPC port do not harm the server."""
+    for payload in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", bytes(range(256)) * 4):
+        with socket.create_connection(("127.0.0.1", live.server.port), timeout=5) as sock:
+            sock.sendall(payload)
+            with contextlib.suppress(OSError):
+                sock.recv(1024)
+    assert live.stub.Classify(request("Troops were deployed.")).results
+
+
+def test_bundle_directory_is_only_read(tiny_bundle: Path, tmp_path: Path) -> None:
+    """Loading and serving a bundle never writes to its directory (it may be read-only)."""
+    bundle = tmp_path / "ro"
+    shutil.copytree(tiny_bundle, bundle)
+    before = {p.name: p.stat().st_mtime_ns for p in bundle.iterdir()}
+    for path in [*bundle.iterdir(), bundle]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        running = start_server(bundle)
+        assert running.stub.Classify(request("Troops were deployed.")).results
+        running.channel.close()
+        running.server.stop(0).wait()
+    finally:
+        bundle.chmod(0o755)
+    assert {p.name: p.stat().st_mtime_ns for p in bundle.iterdir()} == before
