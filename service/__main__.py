@@ -46,20 +46,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(settings: Settings) -> int:
     metrics = Metrics(CollectorRegistry())
     started = time.perf_counter()
-    model = FrameModel.load(settings.model_dir)
-    classifier = Classifier(model, metrics, Limits.from_settings(settings))
+    # Only the classifier holds the model, so the old one is freed after a SIGHUP swap.
+    classifier = Classifier(
+        FrameModel.load(settings.model_dir), metrics, Limits.from_settings(settings)
+    )
     server = FramingServer(settings, classifier, metrics)
     metrics_server, metrics_port = serve_metrics(
         metrics.registry, settings.bind_address, settings.metrics_port
     )
     server.start()
     classifier.warm_up()
-    metrics.set_model(model.version, model.sha256, time.perf_counter() - started)
+    metrics.set_model(
+        classifier.model.version, classifier.model.sha256, time.perf_counter() - started
+    )
     server.mark_serving()
     logger.info(
         "serving model %s (%s) from %s on %s:%d; metrics on :%d/metrics; ready in %.2fs",
-        model.version,
-        ", ".join(model.labels),
+        classifier.model.version,
+        ", ".join(classifier.model.labels),
         settings.model_dir,
         settings.bind_address,
         server.port,
