@@ -10,7 +10,7 @@ from joblib import Parallel, delayed
 from numpy.typing import NDArray
 from sklearn.pipeline import Pipeline
 
-from training.pipeline import ModelParams, build_pipeline
+from training.pipeline import ModelParams, build_pipeline, drop_run_specific_state
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,9 @@ class FitResult:
 
 
 def _run(job: FitJob, params: ModelParams, texts: Sequence[str], y: NDArray[np.int_]) -> FitResult:
-    model = build_pipeline(params).fit([texts[i] for i in job.train], y[job.train])
+    model = drop_run_specific_state(
+        build_pipeline(params).fit([texts[i] for i in job.train], y[job.train])
+    )
     scores = None if job.test is None else model.predict_proba([texts[i] for i in job.test])
     return FitResult(job, scores, model if job.keep_model else None)
 

@@ -56,6 +56,19 @@ def _linear_model(params: ModelParams) -> LinearSVC | LogisticRegression:
     raise ValueError(f"unknown linear_model {params.linear_model!r}")
 
 
+def drop_run_specific_state(pipeline: Pipeline) -> Pipeline:
+    """Remove fitted state that differs between identical runs, so a bundle is reproducible.
+
+    TfidfVectorizer keeps `_stop_words_id`, an object's memory address used only to cache a
+    validation; pickled, it changes the model file's sha256 (and so the bundle version) from
+    one run to the next.
+    """
+    for _, view in pipeline.named_steps["features"].transformer_list:
+        if hasattr(view, "_stop_words_id"):
+            del view._stop_words_id
+    return pipeline
+
+
 def build_pipeline(params: ModelParams) -> Pipeline:
     """An unfitted pipeline; steps are named so parameters read `features__word__...`."""
     # Word n-grams carry meaning in spaced languages; character n-grams inside word

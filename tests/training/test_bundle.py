@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import joblib
@@ -106,3 +108,29 @@ def test_failed_write_keeps_the_previous_bundle(tiny_bundle: Path, tmp_path: Pat
         )
     assert (target / MANIFEST_FILE).read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["current"]
+
+
+TRAIN_IN_A_FRESH_PROCESS = """
+import sys
+from pathlib import Path
+from tests.conftest import TINY_CORPUS, TINY_OPTIONS
+from training.corpus import load_corpus
+from training.train import train
+train(load_corpus([TINY_CORPUS], min_per_label=5), Path(sys.argv[1]), TINY_OPTIONS)
+"""
+
+
+def test_training_is_reproducible_across_processes(tmp_path: Path) -> None:
+    """Same corpus and parameters, two processes: the same model file, hence the same version.
+
+    Separate processes matter: object addresses, which once leaked into the pickle, differ
+    between processes but not between two runs in one.
+    """
+    root = Path(__file__).resolve().parents[2]
+    for name in ("first", "second"):
+        subprocess.run(
+            [sys.executable, "-c", TRAIN_IN_A_FRESH_PROCESS, str(tmp_path / name)],
+            check=True,
+            cwd=root,
+        )
+    assert read_manifest(tmp_path / "first").sha256 == read_manifest(tmp_path / "second").sha256
