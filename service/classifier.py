@@ -66,7 +66,7 @@ class Classifier:
 
     def warm_up(self) -> None:
         """Run the model once so the first caller does not pay for lazy initialisation."""
-        self._model.predict(WARM_UP_TEXTS, evidence_terms=1)
+        _warm(self._model)
 
     def swap(self, model: FrameModel) -> None:
         """Serve `model` from now on; requests already running finish on the old one.
@@ -74,7 +74,7 @@ class Classifier:
         The new model is warmed before the swap, and the swap is one reference assignment,
         so no request ever sees a half-loaded model.
         """
-        model.predict(WARM_UP_TEXTS, evidence_terms=1)
+        _warm(model)
         self._metrics.init_labels(model.labels)
         self._model = model
 
@@ -162,3 +162,7 @@ def _duplicate_ids(ids: Sequence[str]) -> list[FieldViolation]:
             )
         first_seen.setdefault(doc_id, i)
     return violations
+
+
+def _warm(model: FrameModel) -> None:
+    model.predict(WARM_UP_TEXTS, evidence_terms=1)

@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from training.corpus import LABELS, Corpus
 from training.evaluate import choose_thresholds, fold_indices, strata
 from training.external import euvsdisinfo, real_dev
-from training.fits import FitJob, run_fits
+from training.fits import FitJob, fold_jobs, out_of_fold, run_fits
 from training.pipeline import ModelParams
 
 CURVE_FOLDS = 3
@@ -44,12 +44,10 @@ def learning_curve(
         texts = [corpus.texts[i] for i in index]
         langs = [corpus.langs[i] for i in index]
         folds = fold_indices(y[index], langs, CURVE_FOLDS, seed)
-        jobs = [FitJob(f"fold {k}", fit, score) for k, (fit, score) in enumerate(folds)]
-        jobs.append(FitJob("model", np.arange(len(index)), keep_model=True))
+        rows = np.arange(len(index))
+        jobs = [*fold_jobs(rows, folds), FitJob("model", rows, keep_model=True)]
         results = run_fits(jobs, params, texts, y[index], n_jobs=n_jobs)
-        oof = np.zeros((len(index), len(LABELS)))
-        for k, (_, score) in enumerate(folds):
-            oof[score] = results[f"fold {k}"].scores
+        oof = out_of_fold(folds, results, len(LABELS))
         thresholds = choose_thresholds(y[index], oof)
         model = results["model"].model
         assert model is not None

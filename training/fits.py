@@ -30,6 +30,28 @@ class FitResult:
     model: Pipeline | None
 
 
+Folds = Sequence[tuple[NDArray[np.int_], NDArray[np.int_]]]
+
+
+def _fold_name(k: int, folds: Folds) -> str:
+    return f"fold {k + 1}/{len(folds)}"
+
+
+def fold_jobs(rows: NDArray[np.int_], folds: Folds) -> list[FitJob]:
+    """One job per cross-validation fold; `folds` index into `rows` (corpus row numbers)."""
+    return [
+        FitJob(_fold_name(k, folds), rows[fit], rows[score]) for k, (fit, score) in enumerate(folds)
+    ]
+
+
+def out_of_fold(folds: Folds, results: dict[str, FitResult], n_labels: int) -> NDArray[np.float64]:
+    """Every row's scores from the fold model that did not see it, in `rows` order."""
+    oof = np.zeros((sum(len(score) for _, score in folds), n_labels))
+    for k, (_, score) in enumerate(folds):
+        oof[score] = results[_fold_name(k, folds)].scores
+    return oof
+
+
 def _run(job: FitJob, params: ModelParams, texts: Sequence[str], y: NDArray[np.int_]) -> FitResult:
     model = drop_run_specific_state(
         build_pipeline(params).fit([texts[i] for i in job.train], y[job.train])

@@ -22,7 +22,7 @@ from training.evaluate import (
     label_metrics,
     metrics_by_language,
 )
-from training.fits import FitJob, run_fits
+from training.fits import FitJob, fold_jobs, out_of_fold, run_fits
 from training.pipeline import ModelParams
 from training.report import render_markdown
 
@@ -61,10 +61,7 @@ def train(
     train_idx, test_idx = heldout_split(y, langs, options.heldout_fraction, options.seed)
     folds = fold_indices(y[train_idx], [langs[i] for i in train_idx], options.folds, options.seed)
     jobs = [
-        FitJob(f"fold {k + 1}/{options.folds}", train_idx[fit], train_idx[score])
-        for k, (fit, score) in enumerate(folds)
-    ]
-    jobs += [
+        *fold_jobs(train_idx, folds),
         FitJob("held-out model", train_idx, test_idx),
         FitJob("final model", np.arange(len(y)), keep_model=True),
     ]
@@ -77,9 +74,7 @@ def train(
         on_done=lambda job: progress(job.name),
     )
 
-    oof = np.zeros((len(train_idx), len(labels)))
-    for job, (_, score) in zip(jobs, folds, strict=False):
-        oof[score] = results[job.name].scores
+    oof = out_of_fold(folds, results, len(labels))
     thresholds = choose_thresholds(y[train_idx], oof)
     cv_metrics = label_metrics(y[train_idx], oof, thresholds, labels)
     test_scores = results["held-out model"].scores
