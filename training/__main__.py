@@ -232,10 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return COMMANDS[args.command](args)
-    except BundleError as err:
-        print(f"framing-train: error: {err}", file=sys.stderr)
-        return 2
-    except (CorpusError, LabelMapError) as err:
+    except (BundleError, CorpusError, LabelMapError) as err:
         print(f"framing-train: error: {err}", file=sys.stderr)
         return 2
 

@@ -31,7 +31,8 @@ def real_dev(eval_dir: Path, score: Scorer, thresholds: Sequence[float]) -> dict
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             texts[row["id"]] = row
-    gold = [json.loads(line) for line in (eval_dir / "real_dev_labels.jsonl").open()]
+    labels_file = eval_dir / "real_dev_labels.jsonl"
+    gold = [json.loads(line) for line in labels_file.read_text(encoding="utf-8").splitlines()]
     rows = [texts[g["id"]] for g in gold]
     y = np.array([[int(label in g["labels"]) for label in LABELS] for g in gold])
     scores = score([r["text"] for r in rows])

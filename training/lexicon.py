@@ -61,7 +61,7 @@ def _node_pattern(node: dict[str, Any]) -> str:
     return "(?:" + "|".join(branches) + ")" + ("?" if ends_here else "")
 
 
-def _group_pattern(cues: Iterable[str]) -> re.Pattern[str]:
+def _group_pattern(cues: Sequence[str]) -> re.Pattern[str]:
     # Scripts written with spaces get a word start, so "coup" does not fire inside "recoup";
     # short cues also need a word end ("isis" is not "crisis", "nato" not "senato").
     # Chinese and Arabic (clitics attach to words) match anywhere.
