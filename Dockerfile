@@ -1,8 +1,10 @@
 # framing server image: the default model is trained at build time from seeds/ and baked in.
-FROM python:3.11-slim AS build
+# The full image has the C compiler that builds the compiled scorer (scoring/_kernel.pyx).
+FROM python:3.11 AS build
 WORKDIR /src
-COPY pyproject.toml requirements.lock README.md ./
+COPY pyproject.toml setup.py requirements.lock README.md ./
 COPY framing framing
+COPY scoring scoring
 COPY service service
 COPY training training
 RUN python -m venv /venv \

@@ -67,3 +67,8 @@ learning-curve: $(STAMP) ## real-text scores against seed corpus size (needs ../
 SOAK_SECONDS ?= 600
 soak: train ## 16 clients on loopback for SOAK_SECONDS (default 600) with a model swap half-way
 	$(BIN)/python scripts/soak.py --model $(MODEL_DIR) --duration $(SOAK_SECONDS)
+
+.PHONY: bench
+BENCH_ARGS ?=
+bench: $(STAMP) ## throughput, latency, RSS, start time against the in-process limit (BENCH_ARGS=--mlserver: also MLServer)
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

@@ -108,7 +108,7 @@ def reseal(bundle_dir: Path) -> None:
     fields = {
         key: value
         for key, value in asdict(bundle.manifest).items()
-        if key not in ("version", "sha256", "library_versions", "format_version")
+        if key not in ("version", "sha256", "scorer_sha256", "library_versions", "format_version")
     }
     write_bundle(bundle_dir, bundle.pipeline, fields)
 

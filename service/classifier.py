@@ -6,9 +6,11 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
+from service.batching import Job, MicroBatcher
 from service.errors import DeadlineExceededError, FieldViolation, InvalidInputError
 from service.metrics import Metrics
 from service.model import FrameModel, Prediction
@@ -27,6 +29,8 @@ class Limits:
     """Bounds on one request, from the settings."""
 
     max_documents: int = 1000
+    max_batch_documents: int = 256
+    max_queued_documents: int = 4000
     max_text_chars: int = 100_000
     default_evidence_terms: int = 5
     max_evidence_terms: int = 50
@@ -35,6 +39,8 @@ class Limits:
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(
             max_documents=settings.max_documents,
+            max_batch_documents=settings.max_batch_documents,
+            max_queued_documents=settings.max_queued_documents,
             max_text_chars=settings.max_text_chars,
             default_evidence_terms=settings.default_evidence_terms,
             max_evidence_terms=settings.max_evidence_terms,
@@ -52,12 +58,16 @@ class Classification:
 
 
 class Classifier:
-    """Classifies batches of texts with the current model. Safe to call from many threads."""
+    """Classifies batches of texts with the current model. Safe to call from many threads:
+    concurrent requests are coalesced into micro-batches (service/batching.py)."""
 
     def __init__(self, model: FrameModel, metrics: Metrics, limits: Limits) -> None:
         self._model = model
         self._metrics = metrics
         self._limits = limits
+        self._batcher = MicroBatcher(
+            self._run_batch, limits.max_queued_documents, limits.max_batch_documents
+        )
         metrics.init_labels(model.labels)
 
     @property
@@ -95,23 +105,44 @@ class Classifier:
         self._validate(texts, terms, ids)
         if deadline is not None and time.monotonic() >= deadline:
             raise DeadlineExceededError("the deadline passed before classification started")
-        model = self._model  # read once: the whole request is answered by one model
-        started = time.perf_counter()
-        predictions = model.predict(texts, terms)
-        elapsed = time.perf_counter() - started
-        self._metrics.observe_batch(
-            model.labels,
-            [len(t) for t in texts],
-            np.array([p.scores for p in predictions]),
-            np.array([p.present for p in predictions]),
-            elapsed,
-        )
+        job = Job(texts, terms, deadline)
+        self._batcher.run(job)
+        if job.error is not None:
+            raise job.error
+        model, predictions = cast(tuple[FrameModel, list[Prediction]], job.result)
         return Classification(
             model.version,
             model.labels,
             tuple(float(t) for t in model.thresholds),
             predictions,
         )
+
+    def _run_batch(self, batch: list[Job]) -> None:
+        """Answer every job of a micro-batch with one model; record the batch's metrics."""
+        model = self._model  # read once: the whole batch is answered by one model
+        started = time.perf_counter()
+        answered: list[Prediction] = []
+        lengths: list[int] = []
+        for job in batch:
+            if job.deadline is not None and time.monotonic() >= job.deadline:
+                job.error = DeadlineExceededError("the deadline passed while the request queued")
+                continue
+            try:
+                predictions = model.predict(job.texts, job.evidence_terms)
+            except Exception as err:  # reported to that caller as INTERNAL, logged there
+                job.error = err
+                continue
+            job.result = (model, predictions)
+            answered.extend(predictions)
+            lengths.extend(len(t) for t in job.texts)
+        if answered:
+            self._metrics.observe_batch(
+                model.labels,
+                lengths,
+                np.array([p.scores for p in answered]),
+                np.array([p.present for p in answered]),
+                time.perf_counter() - started,
+            )
 
     def _validate(self, texts: Sequence[str], evidence_terms: int, ids: Sequence[str]) -> None:
         limits = self._limits

@@ -35,5 +35,9 @@ class DeadlineExceededError(FramingError):
     """The caller's deadline passed before the work started, so it was not done."""
 
 
+class OverloadedError(FramingError):
+    """The micro-batch queue is full: refused at once rather than queued without bound."""
+
+
 class ModelLoadError(FramingError):
     """A model bundle that cannot be served; the message names the path and the fix."""

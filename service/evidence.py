@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from training.lexicon import CUE_FEATURE_PREFIX, cue_spans, fold_case
-from training.pipeline import WORD_TOKEN_PATTERN
+from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, fold_case
+from scoring.scorer import CHAR_FEATURE_MARK, WORD_TOKEN_PATTERN
 
 MAX_SPANS_PER_TERM = 20
 """Enough to highlight a term in a long article without letting one term bloat a response."""
 
 _WORD = re.compile(WORD_TOKEN_PATTERN)
-_CHAR_MARK = "~"
 
 Span = tuple[int, int]
 
@@ -26,17 +25,20 @@ class Evidence:
     spans: tuple[Span, ...]
 
 
-def find_spans(text: str, term: str) -> tuple[Span, ...]:
+def find_spans(text: str, term: str, cues: CuePatterns | None = None) -> tuple[Span, ...]:
     """Occurrences of a model feature in `text`, as Python string (code point) offsets.
 
     Word features are matched token by token with the vectoriser's own token pattern, so
     "foreign forces" matches across any whitespace; character features (marked "~") are
-    matched as case-insensitive substrings; cue-lexicon groups ("cue:...") by their cues.
+    matched as case-insensitive substrings; cue-lexicon groups ("cue:...") by the model's
+    cue patterns.
     """
-    if term.startswith(_CHAR_MARK):
-        return _substring_spans(text, term[len(_CHAR_MARK) :])
+    if term.startswith(CHAR_FEATURE_MARK):
+        return _substring_spans(text, term[len(CHAR_FEATURE_MARK) :])
     if term.startswith(CUE_FEATURE_PREFIX):
-        return tuple(cue_spans(text, term[len(CUE_FEATURE_PREFIX) :])[:MAX_SPANS_PER_TERM])
+        if cues is None:
+            return ()
+        return tuple(cues.spans(text, term[len(CUE_FEATURE_PREFIX) :])[:MAX_SPANS_PER_TERM])
     return _token_spans(text, term.split(" "))
 
 

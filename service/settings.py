@@ -33,6 +33,14 @@ class Settings(BaseSettings):
         64, ge=1, description="RPCs in progress at once; more are refused with RESOURCE_EXHAUSTED"
     )
     max_documents: int = Field(1000, ge=1, description="most documents in one request")
+    max_batch_documents: int = Field(
+        256, ge=1, description="most documents coalesced from concurrent requests into one batch"
+    )
+    max_queued_documents: int = Field(
+        4000,
+        ge=1,
+        description="most documents waiting for the model; past it, RESOURCE_EXHAUSTED at once",
+    )
     max_text_chars: int = Field(
         100_000, ge=1, description="longest document text, in Unicode code points"
     )

@@ -1,8 +1,17 @@
-"""The model bundle: one directory with the joblib pipeline and a manifest that vouches for it.
+"""The model bundle: one directory with the model files and a manifest that vouches for them.
 
 Training writes bundles and the service reads them; this module is the only place that
-knows the layout. joblib files are pickles, so a bundle is unpickled only after its
-sha256 matches the manifest and its library versions match the running ones.
+knows the layout:
+
+- `model.joblib`: the fitted scikit-learn pipeline, for analysts and evaluation. joblib
+  files are pickles, so it is unpickled only after its sha256 matches the manifest and its
+  library versions match the running ones.
+- `scorer.npz`: the same model compiled to plain arrays (scoring/scorer.py), no pickle.
+  The service loads only this file, once its sha256 matches the manifest.
+- `manifest.json`, then the reports.
+
+scikit-learn and joblib are imported only by the functions that need them, so the service
+starts without them.
 """
 
 from __future__ import annotations
@@ -15,16 +24,16 @@ import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
-import numpy
-import scipy
-import sklearn
-from sklearn.pipeline import Pipeline
+from scoring.scorer import CompiledScorer, compile_pipeline
 
-FORMAT_VERSION = 1
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+FORMAT_VERSION = 2
 MODEL_FILE = "model.joblib"
+SCORER_FILE = "scorer.npz"
 MANIFEST_FILE = "manifest.json"
 
 
@@ -41,6 +50,8 @@ class Manifest:
     labels: list[str]
     thresholds: list[float]
     sha256: str
+    """Of model.joblib; the version ends with its first 12 hex digits."""
+    scorer_sha256: str
     library_versions: dict[str, str]
     corpus: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -60,8 +71,22 @@ class Bundle:
     path: Path
 
 
+@dataclass(frozen=True)
+class ScorerBundle:
+    """A verified manifest and the compiled scorer it describes: what the service serves."""
+
+    manifest: Manifest
+    scorer: CompiledScorer
+    path: Path
+
+
 def library_versions() -> dict[str, str]:
     """Versions of everything whose change can alter what an unpickled pipeline computes."""
+    import joblib  # noqa: PLC0415 (kept off the service's start-up path)
+    import numpy  # noqa: PLC0415
+    import scipy  # noqa: PLC0415
+    import sklearn  # noqa: PLC0415
+
     return {
         "python": platform.python_version(),
         "scikit-learn": sklearn.__version__,
@@ -96,11 +121,18 @@ def write_bundle(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
+        import joblib  # noqa: PLC0415
+
         joblib.dump(pipeline, staging / MODEL_FILE, compress=3)
+        compile_pipeline(pipeline).save(staging / SCORER_FILE)
         sha = file_sha256(staging / MODEL_FILE)
         version = f"{manifest_fields['created_at'][:10].replace('-', '')}-{sha[:12]}"
         manifest = Manifest(
-            version=version, sha256=sha, library_versions=library_versions(), **manifest_fields
+            version=version,
+            sha256=sha,
+            scorer_sha256=file_sha256(staging / SCORER_FILE),
+            library_versions=library_versions(),
+            **manifest_fields,
         )
         (staging / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
         for name, text in (extra_files(manifest) if extra_files else {}).items():
@@ -131,13 +163,18 @@ def read_manifest(bundle_dir: Path) -> Manifest:
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        manifest = Manifest(**data)
-    except (OSError, ValueError, TypeError) as err:
+    except (OSError, ValueError) as err:
         raise BundleError(f"{path}: unreadable manifest: {err}") from None
-    if manifest.format_version != FORMAT_VERSION:
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        found = data.get("format_version") if isinstance(data, dict) else None
         raise BundleError(
-            f"{path}: bundle format {manifest.format_version}, this build reads {FORMAT_VERSION}"
+            f"{path}: bundle format {found}, this build reads {FORMAT_VERSION}: retrain it "
+            "with this version (`framing-train fit CORPUS --out DIR`)"
         )
+    try:
+        manifest = Manifest(**data)
+    except TypeError as err:
+        raise BundleError(f"{path}: unreadable manifest: {err}") from None
     return manifest
 
 
@@ -163,21 +200,45 @@ def _minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
+def _verify(path: Path, expected: str) -> None:
+    try:
+        actual = file_sha256(path)
+    except OSError as err:
+        raise BundleError(f"{path}: cannot read model file: {err.strerror}") from None
+    if actual != expected:
+        raise BundleError(
+            f"{path}: sha256 {actual[:16]}… does not match the manifest's "
+            f"{expected[:16]}…; the file was modified or corrupted, refusing to load it"
+        )
+
+
 def load_bundle(bundle_dir: Path) -> Bundle:
-    """Verify, then unpickle. Raises BundleError with the path and the fix."""
+    """Verify, then unpickle the pipeline. Raises BundleError with the path and the fix."""
+    import joblib  # noqa: PLC0415
+    from sklearn.pipeline import Pipeline  # noqa: PLC0415
+
     manifest = read_manifest(bundle_dir)
     model_path = bundle_dir / MODEL_FILE
-    try:
-        actual = file_sha256(model_path)
-    except OSError as err:
-        raise BundleError(f"{model_path}: cannot read model file: {err.strerror}") from None
-    if actual != manifest.sha256:
-        raise BundleError(
-            f"{model_path}: sha256 {actual[:16]}… does not match the manifest's "
-            f"{manifest.sha256[:16]}…; the file was modified or corrupted, refusing to load it"
-        )
+    _verify(model_path, manifest.sha256)
     check_versions(manifest, bundle_dir)
     pipeline = joblib.load(model_path)
     if not isinstance(pipeline, Pipeline):
         raise BundleError(f"{model_path}: holds a {type(pipeline).__name__}, not a Pipeline")
     return Bundle(manifest, pipeline, bundle_dir)
+
+
+def load_scorer_bundle(bundle_dir: Path) -> ScorerBundle:
+    """Verify, then read the compiled scorer (no pickle, no scikit-learn)."""
+    manifest = read_manifest(bundle_dir)
+    scorer_path = bundle_dir / SCORER_FILE
+    _verify(scorer_path, manifest.scorer_sha256)
+    try:
+        scorer = CompiledScorer.load(scorer_path)
+    except (OSError, ValueError, KeyError) as err:
+        raise BundleError(f"{scorer_path}: unusable compiled scorer: {err}") from None
+    if scorer.n_labels != len(manifest.labels):
+        raise BundleError(
+            f"{scorer_path}: scores {scorer.n_labels} labels, the manifest names "
+            f"{len(manifest.labels)}"
+        )
+    return ScorerBundle(manifest, scorer, bundle_dir)

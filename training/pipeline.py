@@ -13,10 +13,8 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from scoring.scorer import WORD_TOKEN_PATTERN
 from training.lexicon import CueCounts
-
-WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-"""scikit-learn's default word pattern: two or more word characters."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from service.errors import (
     InvalidInputError,
     ModelLoadError,
     ModelNotReadyError,
+    OverloadedError,
 )
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ STATUS_BY_ERROR: dict[type[FramingError], grpc.StatusCode] = {
     ModelNotReadyError: grpc.StatusCode.UNAVAILABLE,
     ModelLoadError: grpc.StatusCode.UNAVAILABLE,
     DeadlineExceededError: grpc.StatusCode.DEADLINE_EXCEEDED,
+    OverloadedError: grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
 
 INTERNAL_MESSAGE = "internal error; the server logged the details"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from scoring.cues import CuePatterns
 from service.evidence import MAX_SPANS_PER_TERM, find_spans
+from training.lexicon import CUE_GROUPS
 
 
 def test_word_ngram_spans_cover_each_occurrence() -> None:
@@ -39,5 +41,5 @@ def test_no_spans_for_absent_term() -> None:
 def test_cue_group_spans_are_the_cues_found() -> None:
     """A cue-lexicon feature points at each cue of its group in the text."""
     text = "Des forces extérieures préparent une révolution de couleur."
-    spans = find_spans(text, "cue:colour_revolution/named")
+    spans = find_spans(text, "cue:colour_revolution/named", CuePatterns(CUE_GROUPS))
     assert [text[s:e] for s, e in spans] == ["révolution de couleur"]

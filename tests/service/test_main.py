@@ -17,6 +17,7 @@ from framing.v1 import framing_service_pb2_grpc as pb_grpc
 from service.process import spawn
 from service.process import wait_ready as process_wait_ready
 from tests.conftest import TINY_CORPUS
+from training.bundle import SCORER_FILE
 from training.corpus import load_corpus
 from training.pipeline import ModelParams
 from training.train import TrainOptions, train
@@ -113,7 +114,7 @@ def test_sighup_swaps_in_a_new_bundle_and_refuses_a_tampered_one(
         wait_for_log(proc, "SIGHUP: now serving model")
         second = model_version(port)
         assert second != first
-        with (live_dir / "model.joblib").open("ab") as handle:
+        with (live_dir / SCORER_FILE).open("ab") as handle:
             handle.write(b"tampered")
         proc.send_signal(signal.SIGHUP)
         line = wait_for_log(proc, "SIGHUP: bundle refused")

@@ -18,6 +18,7 @@ from tests.conftest import TINY_CORPUS
 from training.bundle import (
     MANIFEST_FILE,
     MODEL_FILE,
+    SCORER_FILE,
     BundleError,
     load_bundle,
     read_manifest,
@@ -41,6 +42,7 @@ def test_bundle_holds_model_manifest_and_reports(tiny_bundle: Path) -> None:
     """A bundle directory has the model, a manifest that vouches for it, and both reports."""
     assert {p.name for p in tiny_bundle.iterdir()} == {
         MODEL_FILE,
+        SCORER_FILE,
         MANIFEST_FILE,
         "report.md",
         "report.json",
@@ -71,7 +73,28 @@ def test_tampered_model_file_is_refused(tiny_bundle: Path, tmp_path: Path) -> No
     bundle = copy_bundle(tiny_bundle, tmp_path / "tampered")
     with (bundle / MODEL_FILE).open("ab") as handle:
         handle.write(b"\0")
-    with pytest.raises(ModelLoadError, match="does not match the manifest"):
+    with pytest.raises(BundleError, match="does not match the manifest"):
+        load_bundle(bundle)
+
+
+def test_tampered_scorer_file_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:
+    """The service's file, the compiled scorer, is read only if its sha256 matches too."""
+    bundle = copy_bundle(tiny_bundle, tmp_path / "tampered")
+    with (bundle / SCORER_FILE).open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ModelLoadError, match=r"scorer\.npz: sha256 .* does not match"):
+        FrameModel.load(bundle)
+
+
+def test_bundle_of_another_format_is_refused_with_the_fix(
+    tiny_bundle: Path, tmp_path: Path
+) -> None:
+    """A bundle written by an older build (format 1, no compiled scorer) says to retrain."""
+    bundle = copy_bundle(tiny_bundle, tmp_path / "old-format")
+    manifest = json.loads((bundle / MANIFEST_FILE).read_text())
+    manifest["format_version"] = 1
+    (bundle / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(ModelLoadError, match=r"bundle format 1, this build reads 2: retrain"):
         FrameModel.load(bundle)
 
 
@@ -133,4 +156,6 @@ def test_training_is_reproducible_across_processes(tmp_path: Path) -> None:
             check=True,
             cwd=root,
         )
-    assert read_manifest(tmp_path / "first").sha256 == read_manifest(tmp_path / "second").sha256
+    first, second = read_manifest(tmp_path / "first"), read_manifest(tmp_path / "second")
+    assert first.sha256 == second.sha256
+    assert first.scorer_sha256 == second.scorer_sha256

@@ -1,0 +1,25 @@
+# Type stub of the Cython kernel (scoring/_kernel.pyx).
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+class Vocabulary:
+    size: int
+    def __init__(self, codes: NDArray[np.uint32], offsets: NDArray[np.int64]) -> None: ...
+
+def tfidf_row(
+    text: str,
+    vocab: Vocabulary,
+    char_wb: bool,
+    nmin: int,
+    nmax: int,
+    idf: NDArray[np.float32],
+    tf_table: NDArray[np.float32],
+    l2: bool,
+) -> tuple[NDArray[np.int32], NDArray[np.float32]]: ...
+
+class CueMatcher:
+    n_groups: int
+    def __init__(self, groups: Sequence[Sequence[tuple[str, int]]]) -> None: ...
+    def hits(self, text: str) -> list[int]: ...

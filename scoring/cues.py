@@ -1,0 +1,111 @@
+"""Matching the multilingual cue lexicons: one regex per cue group, and case folding.
+
+A cue is a lower-case stem or phrase matched as a substring, so one entry covers the
+inflected forms of Russian, Polish or Bulgarian words and needs no tokeniser for Chinese.
+Training counts cue hits as features (training/lexicon.py); the compiled scorer stores the
+groups it was trained with and matches them here, with no scikit-learn involved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from scoring._kernel import CueMatcher
+
+CUE_FEATURE_PREFIX = "cue:"
+"""Feature names of the cue groups: `cue:security/terror` and so on."""
+
+
+def fold_case(text: str) -> str:
+    """Lower-case one code point at a time, so offsets in the result are offsets in `text`.
+
+    str.lower() can lengthen a string ("İ" becomes two code points); such rare characters
+    are kept as they are.
+    """
+    lowered = text.lower()
+    if len(lowered) == len(text):  # the common case: no character changed length
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+class CuePatterns:
+    """Compiled patterns of named cue groups, in the groups' order (the order of the features).
+
+    Counting runs in the Cython kernel (one trie walk for all groups, about 30 times faster
+    than ten regex scans); the regexes define what a hit is, find the spans shown as
+    evidence, and tests check that both count alike.
+    """
+
+    def __init__(self, groups: Mapping[str, Sequence[str]]) -> None:
+        self.names: tuple[str, ...] = tuple(groups)
+        self._patterns = tuple(_group_pattern(cues) for cues in groups.values())
+        self._index = {name: i for i, name in enumerate(self.names)}
+        self._matcher = CueMatcher([[(c, _part(c)) for c in cues] for cues in groups.values()])
+
+    def hits(self, text: str) -> list[int]:
+        """Hits of each group in `text`: len(pattern.findall(folded text)) per group."""
+        hits: list[int] = self._matcher.hits(fold_case(text))
+        return hits
+
+    def regex_hits(self, text: str) -> list[int]:
+        """The same counts from the regexes (the definition; slow)."""
+        folded = fold_case(text)
+        return [len(pattern.findall(folded)) for pattern in self._patterns]
+
+    def spans(self, text: str, group: str) -> list[tuple[int, int]]:
+        """[start, end) code-point offsets of the cues of `group` found in `text`."""
+        pattern = self._patterns[self._index[group]]
+        return [m.span() for m in pattern.finditer(fold_case(text))]
+
+
+def _trie(cues: Iterable[str]) -> str:
+    """One regex alternation for many strings, factored by common prefix.
+
+    Python's `re` tries the branches of a flat alternation one by one at every position of
+    the text; a prefix tree makes that one branch per character (on the 4,300 seeds: 3.3 s
+    instead of 25 s).
+    """
+    root: dict[str, Any] = {}
+    for cue in cues:
+        node = root
+        for char in cue:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _node_pattern(root)
+
+
+def _node_pattern(node: dict[str, Any]) -> str:
+    branches = [re.escape(c) + _node_pattern(child) for c, child in sorted(node.items()) if c]
+    if not branches:
+        return ""
+    ends_here = "" in node
+    if len(branches) == 1 and not ends_here:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")" + ("?" if ends_here else "")
+
+
+def _part(cue: str) -> int:
+    """Which of a group pattern's three alternatives holds `cue`."""
+    if not _SPACED.match(cue):
+        return _ANYWHERE
+    return _AFTER_WORD_START if len(cue) > _SHORT else _WHOLE_WORD
+
+
+def _group_pattern(cues: Sequence[str]) -> re.Pattern[str]:
+    # Scripts written with spaces get a word start, so "coup" does not fire inside "recoup";
+    # short cues also need a word end ("isis" is not "crisis", "nato" not "senato").
+    # Chinese and Arabic (clitics attach to words) match anywhere.
+    parts = [
+        rf"\b{_trie(c for c in cues if _part(c) == _AFTER_WORD_START)}",
+        rf"\b{_trie(c for c in cues if _part(c) == _WHOLE_WORD)}\b",
+        _trie(c for c in cues if _part(c) == _ANYWHERE),
+    ]
+    return re.compile("|".join(f"(?:{p})" for p in parts if p not in (r"\b", r"\b\b", "")))
+
+
+_SPACED = re.compile(r"^[a-zà-ÿ\u0100-\u024f\u0400-\u04ff]", re.IGNORECASE)
+_SHORT = 4
+# The alternatives of a group pattern, in the order the regex tries them (the kernel's too).
+_AFTER_WORD_START, _WHOLE_WORD, _ANYWHERE = 0, 1, 2

@@ -1,0 +1,40 @@
+"""Cue counting: the kernel's one-pass trie counts exactly what the group regexes find."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring.cues import CuePatterns
+from training.lexicon import CUE_GROUPS
+
+PATTERNS = CuePatterns(CUE_GROUPS)
+CUE_TEXT = " ".join(cue for cues in CUE_GROUPS.values() for cue in cues)
+# Characters of the cues themselves plus word and non-word neighbours, so that random
+# texts are full of partial cues, cues inside words, and cues at every kind of boundary.
+ALPHABET = sorted(set(CUE_TEXT.lower())) + list("_1 .-İ\n")
+
+
+def test_counts_on_texts_full_of_cues() -> None:
+    """The cue lists themselves, run together and cut up: both ways count alike."""
+    assert PATTERNS.hits(CUE_TEXT) == PATTERNS.regex_hits(CUE_TEXT)
+    assert sum(PATTERNS.hits(CUE_TEXT)) > 100
+    for cut in range(1, 40):
+        text = CUE_TEXT.replace(" ", "")[cut::3]
+        assert PATTERNS.hits(text) == PATTERNS.regex_hits(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from([c for cues in CUE_GROUPS.values() for c in cues]),
+            st.text(alphabet=ALPHABET, max_size=6),
+        ),
+        max_size=30,
+    )
+)
+def test_counts_equal_the_regexes(pieces: list[str]) -> None:
+    """Random mixes of whole cues and cue characters: kernel counts == regex findall counts."""
+    text = "".join(pieces)
+    assert PATTERNS.hits(text) == PATTERNS.regex_hits(text)
