@@ -29,11 +29,11 @@ class Limits:
     """Bounds on one request, from the settings."""
 
     max_documents: int = 1000
-    max_batch_documents: int = 256
-    max_queued_documents: int = 4000
     max_text_chars: int = 100_000
     default_evidence_terms: int = 5
     max_evidence_terms: int = 50
+    max_batch_documents: int = 256
+    max_queued_documents: int = 4000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
