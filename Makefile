@@ -71,4 +71,4 @@ soak: train ## 16 clients on loopback for SOAK_SECONDS (default 600) with a mode
 .PHONY: bench
 BENCH_ARGS ?=
 bench: $(STAMP) ## throughput, latency, RSS, start time against the in-process limit (BENCH_ARGS=--mlserver: also MLServer)
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python scripts/bench.py $(BENCH_ARGS)

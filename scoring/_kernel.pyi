@@ -1,5 +1,6 @@
 # Type stub of the Cython kernel (scoring/_kernel.pyx).
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,10 +15,12 @@ def tfidf_row(
     char_wb: bool,
     nmin: int,
     nmax: int,
-    idf: NDArray[np.float32],
+    rows: NDArray[np.float64],
     tf_table: NDArray[np.float32],
     l2: bool,
+    decision: NDArray[np.float64],
 ) -> tuple[NDArray[np.int32], NDArray[np.float32]]: ...
+def huge_page_array(shape: int | tuple[int, ...], dtype: type) -> NDArray[Any]: ...
 
 class CueMatcher:
     n_groups: int

@@ -20,7 +20,7 @@ from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
 from libc.math cimport logf, sqrt
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 import numpy as np
 
@@ -42,88 +42,178 @@ cdef inline uint64_t _hash(const Py_UCS4* buf, Py_ssize_t n) noexcept nogil:
     return h
 
 
-cdef class Vocabulary:
-    """Terms (concatenated code points + offsets) -> feature index, with scratch counters.
+def huge_page_array(shape, dtype):
+    """A zeroed array in memory the kernel is asked to back with 2 MiB pages.
 
-    Each slot of the open-addressing table is three adjacent words (hash; feature + 1 and
-    length; start of the term's code points), so a lookup reads one slot and, on a hash
-    match, the term itself: two cache misses on a large vocabulary instead of four.
+    The vocabulary table and the weight rows are read at random, one cache miss per feature;
+    with 4 KiB pages each miss also misses the TLB. Anonymous mmap + MADV_HUGEPAGE lets
+    transparent huge pages cover them where the kernel allows it ('madvise' mode).
+    """
+    import mmap
+    count = 1
+    for n in (shape if isinstance(shape, tuple) else (shape,)):
+        count *= n
+    nbytes = max(1, count * np.dtype(dtype).itemsize)
+    buffer = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    if hasattr(mmap, "MADV_HUGEPAGE"):
+        try:
+            buffer.madvise(mmap.MADV_HUGEPAGE)
+        except OSError:
+            pass  # not supported here: ordinary pages, same results
+    return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)
+
+
+cdef class Vocabulary:
+    """Terms (concatenated code points + offsets) -> feature index.
+
+    An open-addressing table of two-word slots: a 64-bit hash of the term, then a second,
+    independent 32-bit hash and the feature index. A lookup reads one slot (one cache miss)
+    and matches on both hashes, 96 bits in all: the chance that an n-gram outside the
+    vocabulary matches a term is below 1e-28 per lookup, so results equal exact matching.
+    Building the table checks that all 96-bit keys of the vocabulary are distinct.
     """
 
-    cdef const uint32_t[::1] codes
     cdef uint64_t[::1] slots
     cdef uint64_t mask
-    cdef int32_t[::1] counts
     cdef readonly Py_ssize_t size
 
     def __init__(self, const uint32_t[::1] codes, const int64_t[::1] offsets):
         cdef Py_ssize_t n = offsets.shape[0] - 1
         cdef Py_ssize_t f
         cdef uint64_t table = 1
-        self.codes = codes
+        cdef const Py_UCS4* term = <const Py_UCS4*>&codes[0] if codes.shape[0] else NULL
         self.size = n
-        # Load factor at most 2/3: short probe runs, and a smaller table than 1/2 would give.
-        while 2 * table < <uint64_t>(3 * n + 3):
+        while table < <uint64_t>(2 * n + 2):
             table <<= 1
         self.mask = table - 1
-        self.slots = np.zeros(3 * table, dtype=np.uint64)
-        self.counts = np.zeros(n, dtype=np.int32)
+        self.slots = huge_page_array(2 * table, np.uint64)
         for f in range(n):
-            self._insert(f, offsets[f], offsets[f + 1] - offsets[f])
+            self._insert(f, term + offsets[f], offsets[f + 1] - offsets[f])
 
-    cdef int _insert(self, Py_ssize_t f, int64_t start, Py_ssize_t n) except -1:
-        cdef const Py_UCS4* term = <const Py_UCS4*>&self.codes[0] if self.codes.shape[0] else NULL
-        cdef uint64_t h, i
-        if self.find(term + start, n) >= 0:
-            raise ValueError(f"duplicate term at feature {f}")
-        h = _hash(term + start, n)
-        i = h & self.mask
-        while self.slots[3 * i + 1] != 0:
+    cdef int _insert(self, Py_ssize_t f, const Py_UCS4* term, Py_ssize_t n) except -1:
+        cdef uint64_t h = _hash(term, n)
+        cdef uint64_t check = _check(term, n)
+        cdef uint64_t i = h & self.mask
+        while self.slots[2 * i + 1] != 0:
+            if self.slots[2 * i] == h and (self.slots[2 * i + 1] >> 32) == check:
+                raise ValueError(f"duplicate term at feature {f}")
             i = (i + 1) & self.mask
-        self.slots[3 * i] = h
-        self.slots[3 * i + 1] = (<uint64_t>(f + 1)) | ((<uint64_t>n) << 32)
-        self.slots[3 * i + 2] = <uint64_t>start
+        self.slots[2 * i] = h
+        self.slots[2 * i + 1] = (check << 32) | <uint64_t>(f + 1)
         return 0
 
     cdef inline int32_t find(self, const Py_UCS4* buf, Py_ssize_t n) noexcept:
         cdef uint64_t h = _hash(buf, n)
         cdef uint64_t i = h & self.mask
-        cdef uint64_t packed, start
-        cdef Py_ssize_t k
+        cdef uint64_t packed
+        cdef uint64_t check = 0
+        cdef bint checked = False
         while True:
-            packed = self.slots[3 * i + 1]
+            packed = self.slots[2 * i + 1]
             if packed == 0:
                 return -1
-            if self.slots[3 * i] == h and (packed >> 32) == <uint64_t>n:
-                start = self.slots[3 * i + 2]
-                for k in range(n):
-                    if self.codes[start + k] != buf[k]:
-                        break
-                else:
+            if self.slots[2 * i] == h:
+                if not checked:
+                    check = _check(buf, n)
+                    checked = True
+                if (packed >> 32) == check:
                     return <int32_t>(packed & 0xFFFFFFFFULL) - 1
             i = (i + 1) & self.mask
 
 
+cdef inline uint64_t _check(const Py_UCS4* buf, Py_ssize_t n) noexcept nogil:
+    """A second 32-bit hash, independent of _hash (other function, other constants)."""
+    cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ <uint64_t>n
+    cdef Py_ssize_t i
+    for i in range(n):
+        h = (h + <uint64_t>buf[i]) * 0xC2B2AE3D27D4EB4FULL
+        h ^= h >> 29
+    return (h >> 32) & 0xFFFFFFFFULL
+
+
 cdef struct Hits:
     int32_t* features  # distinct features, in order of first occurrence
+    int32_t* counts  # occurrences of each
     Py_ssize_t n
     Py_ssize_t cap
+    int32_t* table  # feature -> position in `features`, open addressing, -1 = empty
+    uint64_t tmask
+
+
+cdef int _hits_init(Hits* hits) except -1:
+    hits.n = 0
+    hits.cap = 256
+    hits.tmask = 1023
+    hits.features = <int32_t*>malloc(hits.cap * sizeof(int32_t))
+    hits.counts = <int32_t*>malloc(hits.cap * sizeof(int32_t))
+    hits.table = <int32_t*>malloc((hits.tmask + 1) * sizeof(int32_t))
+    if hits.features == NULL or hits.counts == NULL or hits.table == NULL:
+        _hits_free(hits)
+        raise MemoryError()
+    memset(hits.table, 0xFF, (hits.tmask + 1) * sizeof(int32_t))
+    return 0
+
+
+cdef void _hits_free(Hits* hits) noexcept:
+    free(hits.features)
+    free(hits.counts)
+    free(hits.table)
+    hits.features = NULL
+    hits.counts = NULL
+    hits.table = NULL
+
+
+cdef int _hits_grow(Hits* hits) except -1:
+    """Double the arrays and the table (kept at most half full), re-inserting every feature."""
+    cdef Py_ssize_t j
+    cdef uint64_t i
+    cdef int32_t* features = <int32_t*>realloc(hits.features, 2 * hits.cap * sizeof(int32_t))
+    if features == NULL:
+        raise MemoryError()
+    hits.features = features
+    cdef int32_t* counts = <int32_t*>realloc(hits.counts, 2 * hits.cap * sizeof(int32_t))
+    if counts == NULL:
+        raise MemoryError()
+    hits.counts = counts
+    hits.cap *= 2
+    free(hits.table)
+    hits.tmask = 4 * <uint64_t>hits.cap - 1
+    hits.table = <int32_t*>malloc((hits.tmask + 1) * sizeof(int32_t))
+    if hits.table == NULL:
+        raise MemoryError()
+    memset(hits.table, 0xFF, (hits.tmask + 1) * sizeof(int32_t))
+    for j in range(hits.n):
+        i = _mix(<uint64_t>hits.features[j]) & hits.tmask
+        while hits.table[i] >= 0:
+            i = (i + 1) & hits.tmask
+        hits.table[i] = <int32_t>j
+    return 0
 
 
 cdef int _add(Hits* hits, Vocabulary vocab, int32_t f) except -1:
-    cdef int32_t* grown
+    """Count one occurrence of feature `f` (-1: not in the vocabulary, ignored)."""
+    cdef uint64_t i
+    cdef int32_t j
     if f < 0:
         return 0
-    if vocab.counts[f] == 0:
-        if hits.n == hits.cap:
-            hits.cap = hits.cap * 2 + 64
-            grown = <int32_t*>realloc(hits.features, hits.cap * sizeof(int32_t))
-            if grown == NULL:
-                raise MemoryError()
-            hits.features = grown
-        hits.features[hits.n] = f
-        hits.n += 1
-    vocab.counts[f] += 1
+    i = _mix(<uint64_t>f) & hits.tmask
+    while True:
+        j = hits.table[i]
+        if j < 0:
+            break
+        if hits.features[j] == f:
+            hits.counts[j] += 1
+            return 0
+        i = (i + 1) & hits.tmask
+    if hits.n == hits.cap:
+        _hits_grow(hits)
+        i = _mix(<uint64_t>f) & hits.tmask
+        while hits.table[i] >= 0:
+            i = (i + 1) & hits.tmask
+    hits.table[i] = <int32_t>hits.n
+    hits.features[hits.n] = f
+    hits.counts[hits.n] = 1
+    hits.n += 1
     return 0
 
 
@@ -246,67 +336,78 @@ def tfidf_row(
     bint char_wb,
     int nmin,
     int nmax,
-    const float[::1] idf,
+    const double[:, ::1] rows,
     const float[::1] tf_table,
     bint l2,
+    double[::1] decision,
 ):
-    """(feature indices, float32 values) of one text: TfidfVectorizer.transform's row.
+    """TfidfVectorizer.transform's row of one text, and its share of the decision values.
 
-    `text` is already preprocessed (lower-cased when the vectoriser lower-cases). `idf` is
-    empty when the vectoriser uses no idf. `tf_table[k]` is the term-frequency weight of a
-    count k (1 + log k for sublinear tf, computed by numpy as scikit-learn does); counts past
-    the table use logf.
+    `text` is already preprocessed (lower-cased when the vectoriser lower-cases). `rows[f]`
+    is feature f's idf (1 without idf) followed by its weight for each label; each value
+    times its weights is added to `decision`. `tf_table[k]` is the term-frequency weight of
+    a count k (1 + log k for sublinear tf, computed by numpy as scikit-learn does); counts
+    past the table use logf. Returns (feature indices, float32 values).
     """
     cdef Hits hits
-    cdef Py_ssize_t j
+    cdef Py_ssize_t j, k, n_labels = rows.shape[1] - 1
     cdef int32_t f, count
     cdef float value
-    cdef double norm = 0.0
-    cdef float* values
-    hits.features = NULL
-    hits.n = 0
-    hits.cap = 0
+    cdef double norm = 0.0, scaled
+    _hits_init(&hits)
     try:
         if char_wb:
             _char_wb_ngrams(text, vocab, nmin, nmax, &hits)
         else:
             _word_ngrams(text, vocab, nmin, nmax, &hits)
-        values = <float*>malloc((hits.n + 1) * sizeof(float))
-        if values == NULL:
-            raise MemoryError()
-        for j in range(hits.n):
-            f = hits.features[j]
-            count = vocab.counts[f]
-            if count < tf_table.shape[0]:
-                value = tf_table[count]
-            else:
-                value = logf(<float>count) + <float>1.0
-            if idf.shape[0]:
-                value = value * idf[f]
-            values[j] = value
-            norm += <double>(value * value)
-    finally:
-        # Reset the shared counters before anything can run Python code.
-        for j in range(hits.n):
-            vocab.counts[hits.features[j]] = 0
-    try:
         indices_out = np.empty(hits.n, dtype=np.int32)
         values_out = np.empty(hits.n, dtype=np.float32)
-        _fill(indices_out, values_out, hits.features, values, hits.n, sqrt(norm) if l2 else 0.0)
+        _values(&hits, rows, tf_table, indices_out, values_out)
+        _normalise_and_score(values_out, indices_out, rows, l2, decision)
     finally:
-        free(hits.features)
-        free(values)
+        _hits_free(&hits)
     return indices_out, values_out
 
 
-cdef void _fill(
-    int32_t[::1] indices, float[::1] values, int32_t* features, float* raw, Py_ssize_t n,
-    double norm,
+cdef void _values(
+    Hits* hits, const double[:, ::1] rows, const float[::1] tf_table,
+    int32_t[::1] indices, float[::1] values,
 ) noexcept:
     cdef Py_ssize_t j
+    cdef int32_t count
+    cdef float value
+    for j in range(hits.n):
+        count = hits.counts[j]
+        if count < tf_table.shape[0]:
+            value = tf_table[count]
+        else:
+            value = logf(<float>count) + <float>1.0
+        # float32 times float32 idf, rounded to float32: what scikit-learn's arrays do
+        # (the float64 product of two float32 is exact, so rounding it gives the same).
+        values[j] = <float>(<double>value * rows[hits.features[j], 0])
+        indices[j] = hits.features[j]
+
+
+cdef void _normalise_and_score(
+    float[::1] values, const int32_t[::1] indices, const double[:, ::1] rows, bint l2,
+    double[::1] decision,
+) noexcept:
+    cdef Py_ssize_t j, k, n = values.shape[0], n_labels = rows.shape[1] - 1
+    cdef double norm = 0.0, value
+    cdef const double* row
+    if l2:
+        # scikit-learn: float32 squares summed in double; each value divided, rounded to float32.
+        for j in range(n):
+            norm += <double>(values[j] * values[j])
+        norm = sqrt(norm)
+        if norm > 0.0:
+            for j in range(n):
+                values[j] = <float>(values[j] / norm)
     for j in range(n):
-        indices[j] = features[j]
-        values[j] = <float>(raw[j] / norm) if norm > 0.0 else raw[j]
+        value = values[j]
+        row = &rows[indices[j], 1]
+        for k in range(n_labels):
+            decision[k] += value * row[k]
 
 
 cdef inline bint _is_word(Py_UCS4 c) noexcept:

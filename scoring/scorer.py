@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from scoring._kernel import Vocabulary, tfidf_row
+from scoring._kernel import Vocabulary, huge_page_array, tfidf_row
 from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns
 
 FORMAT = "framing-scorer/1"
@@ -69,17 +69,25 @@ class TextView:
     def __post_init__(self) -> None:
         self.vocabulary = Vocabulary(self.codes, self.offsets)
         self._tf = _tf_table(self.sublinear_tf)
+        # One row per feature, [idf, weight per label]: the kernel reads one cache line.
+        n, n_labels = self.weights.shape
+        self._rows = huge_page_array((n, 1 + n_labels), np.float64)
+        self._rows[:, 0] = self.idf if len(self.idf) else 1.0
+        self._rows[:, 1:] = self.weights
+        self.weights = self._rows[:, 1:]  # a view: the weights are kept once
 
-    def row(self, text: str) -> Row:
+    def row(self, text: str, decision: NDArray[np.float64]) -> Row:
+        """The text's TF-IDF row; adds its contribution to `decision` (one value per label)."""
         indices, values = tfidf_row(
             text.lower() if self.lowercase else text,
             self.vocabulary,
             self.char_wb,
             self.ngram_range[0],
             self.ngram_range[1],
-            self.idf,
+            self._rows,
             self._tf,
             self.l2,
+            decision,
         )
         return indices, values
 
@@ -118,10 +126,12 @@ class CueView:
 
 @dataclass(frozen=True)
 class Features:
-    """A text's feature values: its TF-IDF row in each view, then its cue values."""
+    """A text's feature values (its TF-IDF row in each view, its cue values) and the
+    linear decision value of each label they give."""
 
     rows: list[Row]
     cues: NDArray[np.float64]
+    decision: NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -168,19 +178,13 @@ class CompiledScorer:
         return len(self.intercepts)
 
     def features(self, text: str) -> Features:
-        rows = [view.row(text) for view in self.views]
-        cues = self.cues.values(text) if self.cues is not None else np.zeros(0)
-        return Features(rows, cues)
-
-    def decision(self, features: Features) -> NDArray[np.float64]:
-        """The linear decision value of each label."""
-        total = self.intercepts.copy()
-        for view, (indices, values) in zip(self.views, features.rows, strict=True):
-            if len(indices):
-                total += values.astype(np.float64) @ view.weights[indices]
+        decision = self.intercepts.copy()
+        rows = [view.row(text, decision) for view in self.views]
+        cues = np.zeros(0)
         if self.cues is not None:
-            total += features.cues @ self.cues.weights
-        return total
+            cues = self.cues.values(text)
+            decision += cues @ self.cues.weights
+        return Features(rows, cues, decision)
 
     def probabilities(self, decision: NDArray[np.float64]) -> NDArray[np.float64]:
         # The sigmoid calibration's formula; a plain logistic model has a = -1, b = 0.
@@ -191,7 +195,7 @@ class CompiledScorer:
         """Probabilities, shape (texts, labels)."""
         out = np.empty((len(texts), self.n_labels), dtype=np.float64)
         for i, text in enumerate(texts):
-            out[i] = self.probabilities(self.decision(self.features(text)))
+            out[i] = self.probabilities(self.features(text).decision)
         return out
 
     def explain(self, features: Features, label: int) -> Explained:
@@ -229,7 +233,7 @@ class CompiledScorer:
                 f"view{i}_codes": view.codes,
                 f"view{i}_offsets": view.offsets,
                 f"view{i}_idf": view.idf,
-                f"view{i}_weights": view.weights,
+                f"view{i}_weights": np.ascontiguousarray(view.weights),
             }
         if self.cues is not None:
             arrays["cue_weights"] = self.cues.weights

@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -163,12 +164,17 @@ class Server:
     """framing-serve as a child process; RSS sampled in the background."""
 
     def __init__(self, bundle: Path, extra: Sequence[str]) -> None:
-        started = time.perf_counter()
-        self.process = spawn(["--model", str(bundle), "--log-level", "warning", *extra])
+        self.process = spawn(["--model", str(bundle), *extra])
         self.port, _, _ = wait_ready(self.process, timeout=120)
-        self.ready_log_s = time.perf_counter() - started
         self._ps = psutil.Process(self.process.pid)
-        self.start_s = self.ready_log_s
+        # Keep reading its log, or a full pipe would block the server.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            if "ERROR" in line or "WARNING" in line:
+                log("server: " + line.rstrip())
 
     def rss_mb(self) -> float:
         return float(self._ps.memory_info().rss) / 2**20
@@ -198,9 +204,7 @@ async def time_to_serving(bundle: Path, extra: Sequence[str]) -> float:
     for _ in range(3):
         port = _free_port()
         started = time.perf_counter()
-        process = spawn(
-            ["--model", str(bundle), "--grpc-port", str(port), "--log-level", "warning", *extra]
-        )
+        process = spawn(["--model", str(bundle), "--grpc-port", str(port), *extra])
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
                 stub = health_pb2_grpc.HealthStub(channel)

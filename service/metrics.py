@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from threading import Thread
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 import numpy as np
@@ -35,6 +36,7 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
+        self._children: dict[str, tuple[Any, Any]] = {}
         ProcessCollector(registry=registry)
         PlatformCollector(registry=registry)
         self.rpc_started = Counter(
@@ -158,11 +160,19 @@ class Metrics:
             self.document_chars.observe(length)
         for j, label in enumerate(labels):
             positives = int(present[:, j].sum())
+            predictions, histogram = self._label_children(label)
             if positives:
-                self.predictions.labels(label=label).inc(positives)
-            histogram = self.scores.labels(label=label)
-            for score in scores[:, j]:
-                histogram.observe(float(score))
+                predictions.inc(positives)
+            for score in scores[:, j].tolist():
+                histogram.observe(score)
+
+    def _label_children(self, label: str) -> tuple[Any, Any]:
+        # Resolved once per label: labels() costs more than the observation itself.
+        children = self._children.get(label)
+        if children is None:
+            children = (self.predictions.labels(label=label), self.scores.labels(label=label))
+            self._children[label] = children
+        return children
 
     def init_labels(self, labels: Sequence[str]) -> None:
         """Create every label's series at zero so rates exist before the first positive."""

@@ -63,7 +63,7 @@ class FrameModel:
         predictions = []
         for text in texts:
             features = self._scorer.features(text)
-            probabilities = self._scorer.probabilities(self._scorer.decision(features))
+            probabilities = self._scorer.probabilities(features.decision)
             predictions.append(
                 Prediction(
                     scores=tuple(float(p) for p in probabilities),

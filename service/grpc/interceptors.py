@@ -38,16 +38,27 @@ class MetricsInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
+        # A method's wrapped handler never changes: build it once, not on every RPC (the
+        # label lookups it resolves cost more than a small model call).
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
 
     def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
+        wrapped = self._wrapped.get(details.method)
+        if wrapped is not None:
+            return wrapped
         handler = continuation(details)
         if handler is None:
-            return None
-        service, _, method = details.method.lstrip("/").rpartition("/")
+            return None  # unknown method: not cached, so the table cannot grow unbounded
+        wrapped = self._wrap(handler, details.method)
+        self._wrapped[details.method] = wrapped
+        return wrapped
+
+    def _wrap(self, handler: grpc.RpcMethodHandler, full_method: str) -> grpc.RpcMethodHandler:
+        service, _, method = full_method.lstrip("/").rpartition("/")
         labels = {"grpc_type": _rpc_type(handler), "grpc_service": service, "grpc_method": method}
         call = _Call(self._metrics, labels)
         if handler.unary_unary:
@@ -83,18 +94,25 @@ class _Call:
         self._labels = labels
         self._received = metrics.msg_received.labels(**labels)
         self._sent = metrics.msg_sent.labels(**labels)
+        self._started = metrics.rpc_started.labels(**labels)
+        self._seconds = metrics.rpc_seconds.labels(**labels)
+        self._handled: dict[str, Any] = {}  # status code name -> counter child
 
     def _start(self) -> float:
-        self._metrics.rpc_started.labels(**self._labels).inc()
+        self._started.inc()
         self._metrics.in_flight.inc()
         return time.perf_counter()
 
     def _finish(self, started: float, context: grpc.ServicerContext, failed: bool) -> None:
         self._metrics.in_flight.dec()
-        self._metrics.rpc_handled.labels(
-            **self._labels, grpc_code=_code_name(context, failed)
-        ).inc()
-        self._metrics.rpc_seconds.labels(**self._labels).observe(time.perf_counter() - started)
+        code = _code_name(context, failed)
+        handled = self._handled.get(code)
+        if handled is None:  # codes are a fixed set of 17 names: this stays small
+            handled = self._handled[code] = self._metrics.rpc_handled.labels(
+                **self._labels, grpc_code=code
+            )
+        handled.inc()
+        self._seconds.observe(time.perf_counter() - started)
 
     def _count(self, requests: Iterator[Any]) -> Iterator[Any]:
         for request in requests:

@@ -115,7 +115,7 @@ def test_each_view_gives_the_vectorizers_row(name: str, framing_pipeline: Pipeli
     vectorizer, view = _view(framing_pipeline, name)
     for text in TRICKY:
         expected = vectorizer.transform([text]).tocsr()
-        indices, values = view.row(text)
+        indices, values = view.row(text, np.zeros(3))
         order = np.argsort(indices)
         np.testing.assert_array_equal(indices[order], expected.indices)
         np.testing.assert_allclose(values[order], expected.data, rtol=1e-6, atol=1e-7)
@@ -141,7 +141,7 @@ def test_any_text_from_a_hard_alphabet_tokenises_as_scikit_learn(texts: list[str
         view = compile_pipeline(pipeline).views[0]
         for text in texts:
             expected = vectorizer.transform([text]).tocsr()
-            indices, values = view.row(text)
+            indices, values = view.row(text, np.zeros(3))
             assert sorted(indices.tolist()) == expected.indices.tolist()
             np.testing.assert_allclose(
                 values[np.argsort(indices)], expected.data, rtol=1e-6, atol=1e-7
