@@ -8,9 +8,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,8 +24,9 @@ from service.errors import DeadlineExceededError
 from service.grpc.status import status_code
 from service.metrics import Metrics
 from service.model import FrameModel
-from tests.conftest import LiveServer, start_server
+from tests.conftest import TINY_CORPUS, LiveServer, start_server
 from tests.service.grpc.test_servicer import bad_request_fields, request
+from training.corpus import load_corpus
 
 STRANGE_TEXTS = {
     "control characters": "Troops\x01\x02\x1b[31m arrived\x7f",
@@ -72,9 +75,13 @@ def test_message_over_the_size_limit_is_resource_exhausted(tiny_bundle: Path) ->
 
 
 @pytest.fixture
-def blocked(tiny_bundle: Path) -> Iterator[tuple[LiveServer, threading.Event]]:
-    """A server allowing one RPC at a time whose model waits until the event is set."""
-    running = start_server(tiny_bundle, max_concurrent_rpcs=1)
+def blocked(
+    tiny_bundle: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[LiveServer, threading.Event]]:
+    """A server whose model waits until the event is set; one RPC at a time unless the test
+    is parametrised indirectly with other settings."""
+    overrides = getattr(request, "param", {"max_concurrent_rpcs": 1})
+    running = start_server(tiny_bundle, **overrides)
     release = threading.Event()
     model = running.classifier.model
     original = model.predict
@@ -105,6 +112,73 @@ def test_over_concurrency_limit_is_resource_exhausted_at_once(
     assert time.monotonic() - started < 1.0
     release.set()
     assert len(first.result(timeout=10).results) == 1
+
+
+@pytest.mark.parametrize(
+    "blocked", [{"max_concurrent_rpcs": 8, "max_queued_documents": 3}], indirect=True
+)
+def test_full_micro_batch_queue_is_resource_exhausted_at_once(
+    blocked: tuple[LiveServer, threading.Event],
+) -> None:
+    """While the model is busy, requests queue up to --max-queued-documents; past it a call
+    is refused at once with RESOURCE_EXHAUSTED, and the queued ones are still answered."""
+    running, release = blocked
+    first = running.stub.Classify.future(request("Troops were deployed."))
+    time.sleep(0.3)  # the first call is now inside the model
+    queued = running.stub.Classify.future(request("one", "two", "three"))
+    time.sleep(0.3)
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as err:
+        running.stub.Classify(request("one too many"), timeout=5)
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "queued" in (err.value.details() or "")
+    assert time.monotonic() - started < 1.0
+    release.set()
+    assert len(first.result(timeout=10).results) == 1
+    assert [r.id for r in queued.result(timeout=10).results] == ["d0", "d1", "d2"]
+
+
+def test_concurrent_callers_get_their_own_results(live: LiveServer) -> None:
+    """32 threads sending distinct texts at once (coalesced into shared micro-batches):
+    every response carries exactly its own documents' scores, in order."""
+    corpus = load_corpus([TINY_CORPUS], min_per_label=1).texts
+    n = len(corpus)
+    texts = [
+        f"{corpus[i % n]} {corpus[(7 * i + 3) % n]} {corpus[(i // n + 5) % n]}" for i in range(96)
+    ]
+    expected = live.classifier.model.scores(texts)
+    # Distinct scores, or a mix-up could go unnoticed.
+    assert len({tuple(row.round(5)) for row in expected}) > 80
+
+    def call(k: int) -> None:
+        mine = texts[3 * k : 3 * k + 3]
+        response = live.stub.Classify(request(*mine), timeout=30)
+        got = np.array([[f.score for f in r.frames] for r in response.results])
+        # Scores travel as float32.
+        np.testing.assert_allclose(got, expected[3 * k : 3 * k + 3], atol=1e-6, rtol=0)
+
+    with ThreadPoolExecutor(32) as pool:
+        for future in [pool.submit(call, k) for k in range(32)]:
+            future.result(timeout=60)
+
+
+def test_cancelled_stream_stops_its_work(live: LiveServer) -> None:
+    """A client that cancels a ClassifyStream stops the server reading and classifying it."""
+
+    def slow_requests() -> Iterator[pb.ClassifyRequest]:
+        for i in range(200):
+            yield request(f"Message {i}: troops were deployed.")
+            time.sleep(0.02)
+
+    before = live.metrics.registry.get_sample_value("framing_documents_total") or 0
+    responses = live.stub.ClassifyStream(slow_requests())
+    for _ in zip(range(3), responses, strict=False):
+        pass
+    responses.cancel()
+    time.sleep(1.0)
+    done = (live.metrics.registry.get_sample_value("framing_documents_total") or 0) - before
+    assert 3 <= done < 20
+    assert live.stub.Classify(request("still healthy")).results
 
 
 def test_work_past_its_deadline_is_not_done(tiny_model: FrameModel) -> None:
