@@ -545,3 +545,59 @@ cdef inline uint64_t _mix(uint64_t h) noexcept nogil:
     h *= 0xFF51AFD7ED558CCDULL
     h ^= h >> 33
     return h
+
+
+def char_wb_ngrams(str text, int nmin, int nmax):
+    """scikit-learn's `_char_wb_ngrams` (after preprocessing), as a list of strings.
+
+    Training uses it as the analyzer of the character vectoriser: the same n-grams in the
+    same order, without the per-character Python loop.
+    """
+    cdef Py_ssize_t length = len(text), i = 0, start, width, offset
+    cdef int n
+    cdef list out = []
+    while i < length:
+        if Py_UNICODE_ISSPACE(text[i]):
+            i += 1
+            continue
+        start = i
+        while i < length and not Py_UNICODE_ISSPACE(text[i]):
+            i += 1
+        word = " " + text[start:i] + " "
+        width = i - start + 2
+        for n in range(nmin, nmax + 1):
+            offset = 0
+            out.append(word[0:n])
+            while offset + n < width:
+                offset += 1
+                out.append(word[offset:offset + n])
+            if offset == 0:
+                break
+    return out
+
+
+def word_ngrams(str text, int nmin, int nmax):
+    """scikit-learn's word analyzer with the default token pattern (after preprocessing):
+    tokens of two or more word characters, then their n-grams joined by single spaces."""
+    cdef Py_ssize_t length = len(text), i = 0, start, t, count
+    cdef int n
+    cdef list tokens = []
+    cdef Py_UCS4 c
+    while i < length:
+        c = text[i]
+        if _is_word(c):
+            start = i
+            while i < length and _is_word(text[i]):
+                i += 1
+            if i - start >= 2:
+                tokens.append(text[start:i])
+        else:
+            i += 1
+    count = len(tokens)
+    if nmax == 1:
+        return tokens
+    cdef list out = list(tokens) if nmin == 1 else []
+    for n in range(max(nmin, 2), min(nmax, count) + 1):
+        for t in range(count - n + 1):
+            out.append(" ".join(tokens[t:t + n]))
+    return out
