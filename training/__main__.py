@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from training.bundle import BundleError, load_bundle
+from training.bundle import BundleError, load_scorer_bundle
 from training.corpus import LABELS, CorpusError, CsvColumns, load_corpus
 from training.curve import learning_curve, render_curve
 from training.external import evaluate_external, render_table
@@ -189,11 +189,10 @@ def _has_eval_data(eval_dir: Path) -> bool:
 def run_evaluate(args: argparse.Namespace) -> int:
     if not _has_eval_data(args.eval_dir):
         return 2
-    bundle = load_bundle(args.model)
+    # The compiled scorer: what the service serves, and many times faster than the pipeline.
+    bundle = load_scorer_bundle(args.model)
     print(f"model {bundle.manifest.version} from {args.model}; scoring {args.eval_dir} ...")
-    result = evaluate_external(
-        args.eval_dir, bundle.pipeline.predict_proba, bundle.manifest.thresholds
-    )
+    result = evaluate_external(args.eval_dir, bundle.scorer.scores, bundle.manifest.thresholds)
     print(render_table(result))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
