@@ -53,7 +53,7 @@ protos: $(STAMP) ## regenerate framing/v1 from protos/
 	$(BIN)/python scripts/gen_protos.py
 
 clean: ## remove the virtualenv, trained models and caches
-	rm -rf $(VENV) models .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) models .mypy_cache .pytest_cache .ruff_cache .hypothesis build scoring/_kernel.c scoring/*.so
 
 .PHONY: eval-external
 eval-external: train ## measure the default model on ../shared/eval (when present)
