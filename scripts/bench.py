@@ -484,6 +484,10 @@ def main() -> None:
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
 
+    if args.mlserver and args.bundle is not None:
+        # MLServer's sklearn runtime unpickles model.joblib: this project's own pipelines need
+        # its classes (the kernel analyzers, the cue counts), which MLServer's venv lacks.
+        parser.error("--mlserver compares on the kit's synthetic model: drop --bundle")
     if not (args.kit / "make_corpus.py").is_file() and (args.bundle is None or args.texts is None):
         parser.error(f"{args.kit} not found: pass --bundle and --texts, or --kit")
     synthetic, query = (None, None) if args.bundle else synthetic_bundle(args.kit, args.workdir)
