@@ -68,6 +68,7 @@ class Classifier:
         self._batcher = MicroBatcher(
             self._run_batch, limits.max_queued_documents, limits.max_batch_documents
         )
+        metrics.queued_documents.set_function(lambda: self._batcher.queued_documents)
         metrics.init_labels(model.labels)
 
     @property

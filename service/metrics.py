@@ -73,6 +73,11 @@ class Metrics:
         self.in_flight = Gauge(
             "framing_in_flight_requests", "RPCs being handled right now.", registry=registry
         )
+        self.queued_documents = Gauge(
+            "framing_queued_documents",
+            "Documents waiting in the micro-batch queue for the model.",
+            registry=registry,
+        )
         self.documents = Counter(
             "framing_documents_total", "Documents classified.", registry=registry
         )

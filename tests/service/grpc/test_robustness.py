@@ -127,6 +127,7 @@ def test_full_micro_batch_queue_is_resource_exhausted_at_once(
     time.sleep(0.3)  # the first call is now inside the model
     queued = running.stub.Classify.future(request("one", "two", "three"))
     time.sleep(0.3)
+    assert running.metrics.registry.get_sample_value("framing_queued_documents") == 3
     started = time.monotonic()
     with pytest.raises(grpc.RpcError) as err:
         running.stub.Classify(request("one too many"), timeout=5)
