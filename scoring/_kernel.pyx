@@ -217,48 +217,48 @@ cdef int _add(Hits* hits, Vocabulary vocab, int32_t f) except -1:
     return 0
 
 
+cdef inline bint _is_word(Py_UCS4 c) noexcept:
+    # Python's regex \w for str patterns: alphanumeric or underscore.
+    return Py_UNICODE_ISALNUM(c) or c == u'_'
+
+
+cdef Py_ssize_t _tokens(str text, Py_ssize_t* starts, Py_ssize_t* ends) noexcept:
+    """Spans of the default token pattern `(?u)\\b\\w\\w+\\b`: maximal runs of word
+    characters, at least two long. `starts` and `ends` hold len(text) // 2 + 1 entries."""
+    cdef Py_ssize_t length = len(text), i = 0, start, count = 0
+    while i < length:
+        if not _is_word(text[i]):
+            i += 1
+            continue
+        start = i
+        while i < length and _is_word(text[i]):
+            i += 1
+        if i - start >= 2:
+            starts[count] = start
+            ends[count] = i
+            count += 1
+    return count
+
+
 cdef int _word_ngrams(str text, Vocabulary vocab, int nmin, int nmax, Hits* hits) except -1:
-    cdef Py_ssize_t length = len(text)
+    cdef Py_ssize_t length = len(text), i, t, ntok
     cdef Py_ssize_t* starts = <Py_ssize_t*>malloc((length // 2 + 1) * sizeof(Py_ssize_t))
     cdef Py_ssize_t* ends = <Py_ssize_t*>malloc((length // 2 + 1) * sizeof(Py_ssize_t))
     cdef Py_UCS4* buf = <Py_UCS4*>malloc((length + 1) * sizeof(Py_UCS4))
-    cdef Py_ssize_t i = 0, start, ntok = 0, t, k, m, pos
-    cdef Py_UCS4 c
     cdef int n
     if starts == NULL or ends == NULL or buf == NULL:
         free(starts); free(ends); free(buf)
         raise MemoryError()
     try:
-        # Tokens: maximal runs of word characters, at least two long.
-        while i < length:
-            c = text[i]
-            if Py_UNICODE_ISALNUM(c) or c == u'_':
-                start = i
-                while i < length:
-                    c = text[i]
-                    if not (Py_UNICODE_ISALNUM(c) or c == u'_'):
-                        break
-                    buf[i] = c
-                    i += 1
-                if i - start >= 2:
-                    starts[ntok] = start
-                    ends[ntok] = i
-                    ntok += 1
-            else:
-                buf[i] = c
-                i += 1
+        ntok = _tokens(text, starts, ends)
+        for i in range(length):
+            buf[i] = text[i]
         for n in range(nmin, nmax + 1):
             for t in range(ntok - n + 1):
                 if n == 1:
                     _add(hits, vocab, vocab.find(buf + starts[t], ends[t] - starts[t]))
-                    continue
-                # Join n tokens with single spaces in a scratch area past the text.
-                pos = 0
-                for k in range(t, t + n):
-                    if k > t:
-                        pos += 1
-                    pos += ends[k] - starts[k]
-                _add(hits, vocab, _find_joined(vocab, buf, starts, ends, t, n, pos))
+                else:
+                    _add(hits, vocab, _find_joined(vocab, buf, starts, ends, t, n))
     finally:
         free(starts)
         free(ends)
@@ -267,13 +267,15 @@ cdef int _word_ngrams(str text, Vocabulary vocab, int nmin, int nmax, Hits* hits
 
 
 cdef int32_t _find_joined(
-    Vocabulary vocab, Py_UCS4* text, Py_ssize_t* starts, Py_ssize_t* ends,
-    Py_ssize_t t, int n, Py_ssize_t total,
+    Vocabulary vocab, Py_UCS4* text, Py_ssize_t* starts, Py_ssize_t* ends, Py_ssize_t t, int n,
 ) except -2:
+    """Look up tokens t .. t + n - 1 joined by single spaces, as scikit-learn joins n-grams."""
     cdef Py_UCS4 small[256]
     cdef Py_UCS4* joined = small
-    cdef Py_ssize_t pos = 0, k, width
+    cdef Py_ssize_t pos = 0, k, width, total = n - 1
     cdef int32_t found
+    for k in range(t, t + n):
+        total += ends[k] - starts[k]
     if total > 256:
         joined = <Py_UCS4*>malloc(total * sizeof(Py_UCS4))
         if joined == NULL:
@@ -350,10 +352,6 @@ def tfidf_row(
     past the table use logf. Returns (feature indices, float32 values).
     """
     cdef Hits hits
-    cdef Py_ssize_t j, k, n_labels = rows.shape[1] - 1
-    cdef int32_t f, count
-    cdef float value
-    cdef double norm = 0.0, scaled
     _hits_init(&hits)
     try:
         if char_wb:
@@ -408,11 +406,6 @@ cdef void _normalise_and_score(
         row = &rows[indices[j], 1]
         for k in range(n_labels):
             decision[k] += value * row[k]
-
-
-cdef inline bint _is_word(Py_UCS4 c) noexcept:
-    # Python's regex \w for str patterns: alphanumeric or underscore.
-    return Py_UNICODE_ISALNUM(c) or c == u'_'
 
 
 cdef inline bint _boundary(str text, Py_ssize_t n, Py_ssize_t pos) noexcept:
@@ -579,21 +572,19 @@ def char_wb_ngrams(str text, int nmin, int nmax):
 def word_ngrams(str text, int nmin, int nmax):
     """scikit-learn's word analyzer with the default token pattern (after preprocessing):
     tokens of two or more word characters, then their n-grams joined by single spaces."""
-    cdef Py_ssize_t length = len(text), i = 0, start, t, count
+    cdef Py_ssize_t length = len(text), t, count
+    cdef Py_ssize_t* starts = <Py_ssize_t*>malloc((length // 2 + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t* ends = <Py_ssize_t*>malloc((length // 2 + 1) * sizeof(Py_ssize_t))
     cdef int n
-    cdef list tokens = []
-    cdef Py_UCS4 c
-    while i < length:
-        c = text[i]
-        if _is_word(c):
-            start = i
-            while i < length and _is_word(text[i]):
-                i += 1
-            if i - start >= 2:
-                tokens.append(text[start:i])
-        else:
-            i += 1
-    count = len(tokens)
+    if starts == NULL or ends == NULL:
+        free(starts); free(ends)
+        raise MemoryError()
+    try:
+        count = _tokens(text, starts, ends)
+        tokens = [text[starts[t]:ends[t]] for t in range(count)]
+    finally:
+        free(starts)
+        free(ends)
     if nmax == 1:
         return tokens
     cdef list out = list(tokens) if nmin == 1 else []
