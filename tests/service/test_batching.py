@@ -39,41 +39,34 @@ def test_a_lone_request_runs_on_its_own_thread_at_once() -> None:
     assert recorder.batches == [1]
 
 
-def test_requests_queued_behind_a_busy_model_run_as_one_batch() -> None:
-    """While one batch runs, later requests queue; the next batch takes them together."""
+def run_behind_a_busy_model(max_batch_documents: int, jobs: list[Job]) -> list[int]:
+    """Run jobs[0] with the model held busy until every other job is queued; the batch sizes."""
     gate = threading.Event()
     recorder = Recorder(gate)
-    batcher = MicroBatcher(recorder, 100, 10)
-    jobs = [Job([f"t{i}"], 0, None) for i in range(6)]
-    with ThreadPoolExecutor(6) as pool:
+    batcher = MicroBatcher(recorder, 100, max_batch_documents)
+    with ThreadPoolExecutor(len(jobs)) as pool:
         first = pool.submit(batcher.run, jobs[0])
         assert recorder.started.wait(5)
         rest = [pool.submit(batcher.run, job) for job in jobs[1:]]
-        while batcher.queued_documents < 5:
+        while batcher.queued_documents < sum(len(job.texts) for job in jobs[1:]):
             time.sleep(0.001)
         gate.set()
         for future in [first, *rest]:
             future.result(timeout=10)
-    assert recorder.batches == [1, 5]
+    return recorder.batches
+
+
+def test_requests_queued_behind_a_busy_model_run_as_one_batch() -> None:
+    """While one batch runs, later requests queue; the next batch takes them together."""
+    jobs = [Job([f"t{i}"], 0, None) for i in range(6)]
+    assert run_behind_a_busy_model(10, jobs) == [1, 5]
     assert [job.result for job in jobs] == [[f"T{i}"] for i in range(6)]
 
 
 def test_batches_never_exceed_the_document_limit() -> None:
     """Queued jobs are split into batches of at most max_batch_documents."""
-    gate = threading.Event()
-    recorder = Recorder(gate)
-    batcher = MicroBatcher(recorder, 100, 4)
     jobs = [Job(["x", "y"], 0, None) for _ in range(5)]
-    with ThreadPoolExecutor(5) as pool:
-        first = pool.submit(batcher.run, jobs[0])
-        assert recorder.started.wait(5)
-        rest = [pool.submit(batcher.run, job) for job in jobs[1:]]
-        while batcher.queued_documents < 8:
-            time.sleep(0.001)
-        gate.set()
-        for future in [first, *rest]:
-            future.result(timeout=10)
-    assert recorder.batches == [1, 2, 2]
+    assert run_behind_a_busy_model(4, jobs) == [1, 2, 2]
 
 
 def test_a_full_queue_refuses_at_once() -> None:
