@@ -29,3 +29,28 @@ class CueMatcher:
 
 def char_wb_ngrams(text: str, nmin: int, nmax: int) -> list[str]: ...
 def word_ngrams(text: str, nmin: int, nmax: int) -> list[str]: ...
+
+class TermTable:
+    size: int
+    def __init__(self) -> None: ...
+    def document_frequencies(self) -> NDArray[np.int64]: ...
+    def total_counts(self) -> NDArray[np.int64]: ...
+    def terms(self, ids: NDArray[np.int64]) -> list[str]: ...
+
+CsrArrays = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int32]]
+
+def count_matrix(
+    texts: Sequence[str],
+    lowercase: bool,
+    char_wb: bool,
+    nmin: int,
+    nmax: int,
+    vocab: Vocabulary | None = None,
+    grow: TermTable | None = None,
+) -> CsrArrays: ...
+def keep_columns(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    counts: NDArray[np.int32],
+    column_of: NDArray[np.int32],
+) -> CsrArrays: ...

@@ -16,7 +16,12 @@ wrong term. Every function holds the GIL from start to end and calls no Python c
 it uses the shared scratch counters, so concurrent callers cannot interleave.
 """
 
-from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
+from cpython.unicode cimport (
+    Py_UNICODE_ISALNUM,
+    Py_UNICODE_ISSPACE,
+    PyUnicode_4BYTE_KIND,
+    PyUnicode_FromKindAndData,
+)
 from libc.math cimport logf, sqrt
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
@@ -131,6 +136,171 @@ cdef inline uint64_t _check(const Py_UCS4* buf, Py_ssize_t n) noexcept nogil:
     return (h >> 32) & 0xFFFFFFFFULL
 
 
+# ------------------------------------------------------------------------ fitting vocabularies
+
+
+cdef struct TermSlot:
+    uint64_t hash
+    uint32_t check  # a second, independent hash (_check)
+    int32_t id  # -1 = empty
+
+
+cdef class TermTable:
+    """The terms met while fitting a vectoriser: term -> id, in order of first occurrence,
+    with each term's document frequency and total count.
+
+    Fitting uses it instead of a dict of Python strings: no string is created per n-gram,
+    only the code points of each distinct term are kept, once. Open addressing on the same
+    96-bit keys as Vocabulary (one 16-byte slot, one cache miss per lookup): two distinct
+    terms would be merged only if both hashes collided, a chance below 1e-15 even for ten
+    million distinct terms.
+    """
+
+    cdef TermSlot* slots
+    cdef uint64_t mask
+    cdef Py_UCS4* codes
+    cdef int64_t n_codes
+    cdef int64_t cap_codes
+    cdef int64_t* offsets  # size + 1 entries
+    cdef int64_t* df
+    cdef int64_t* tf
+    cdef Py_ssize_t cap
+    cdef readonly Py_ssize_t size
+
+    def __cinit__(self):
+        self.mask = (1 << 16) - 1
+        self.cap = 1 << 14
+        self.cap_codes = 1 << 16
+        self.slots = <TermSlot*>malloc((self.mask + 1) * sizeof(TermSlot))
+        self.codes = <Py_UCS4*>malloc(self.cap_codes * sizeof(Py_UCS4))
+        self.offsets = <int64_t*>malloc((self.cap + 1) * sizeof(int64_t))
+        self.df = <int64_t*>malloc(self.cap * sizeof(int64_t))
+        self.tf = <int64_t*>malloc(self.cap * sizeof(int64_t))
+        if (self.slots == NULL or self.codes == NULL or self.offsets == NULL
+                or self.df == NULL or self.tf == NULL):
+            raise MemoryError()
+        _clear_slots(self.slots, self.mask + 1)
+        self.offsets[0] = 0
+
+    def __dealloc__(self):
+        free(self.slots)
+        free(self.codes)
+        free(self.offsets)
+        free(self.df)
+        free(self.tf)
+
+    cdef int32_t intern(self, const Py_UCS4* buf, Py_ssize_t n) except -2:
+        cdef uint64_t h = _hash(buf, n)
+        cdef uint32_t check = <uint32_t>_check(buf, n)
+        cdef uint64_t i = h & self.mask
+        cdef TermSlot* slot
+        cdef int32_t f
+        while True:
+            slot = &self.slots[i]
+            if slot.id < 0:
+                break
+            if slot.hash == h and slot.check == check:
+                return slot.id
+            i = (i + 1) & self.mask
+        if self.size >= 0x7FFFFFFE:
+            raise OverflowError("more than 2**31 - 2 distinct terms")
+        self._reserve(n)
+        f = <int32_t>self.size
+        memcpy(self.codes + self.n_codes, buf, n * sizeof(Py_UCS4))
+        self.n_codes += n
+        self.offsets[f + 1] = self.n_codes
+        self.df[f] = 0
+        self.tf[f] = 0
+        slot.hash = h
+        slot.check = check
+        slot.id = f
+        self.size += 1
+        if 2 * <uint64_t>self.size > self.mask + 1:
+            self._rehash()
+        return f
+
+    cdef int _reserve(self, Py_ssize_t n) except -1:
+        """Room for one more term of n code points."""
+        cdef void* grown
+        while self.n_codes + n > self.cap_codes:
+            grown = realloc(self.codes, 2 * self.cap_codes * sizeof(Py_UCS4))
+            if grown == NULL:
+                raise MemoryError()
+            self.codes = <Py_UCS4*>grown
+            self.cap_codes *= 2
+        if self.size + 1 > self.cap:
+            _realloc64(&self.offsets, 2 * self.cap + 1)
+            _realloc64(&self.df, 2 * self.cap)
+            _realloc64(&self.tf, 2 * self.cap)
+            self.cap *= 2
+        return 0
+
+    cdef int _rehash(self) except -1:
+        """Double the slots, so the table stays at most half full."""
+        cdef uint64_t new_mask = 2 * self.mask + 1
+        cdef TermSlot* slots = <TermSlot*>malloc((new_mask + 1) * sizeof(TermSlot))
+        cdef uint64_t i, j
+        if slots == NULL:
+            raise MemoryError()
+        _clear_slots(slots, new_mask + 1)
+        for i in range(self.mask + 1):
+            if self.slots[i].id < 0:
+                continue
+            j = self.slots[i].hash & new_mask
+            while slots[j].id >= 0:
+                j = (j + 1) & new_mask
+            slots[j] = self.slots[i]
+        free(self.slots)
+        self.slots = slots
+        self.mask = new_mask
+        return 0
+
+    def document_frequencies(self):
+        """Number of texts each term occurs in, by id."""
+        out = np.empty(self.size, dtype=np.int64)
+        cdef int64_t[::1] view = out
+        if self.size:
+            memcpy(&view[0], self.df, self.size * sizeof(int64_t))
+        return out
+
+    def total_counts(self):
+        """Occurrences of each term in all texts, by id."""
+        out = np.empty(self.size, dtype=np.int64)
+        cdef int64_t[::1] view = out
+        if self.size:
+            memcpy(&view[0], self.tf, self.size * sizeof(int64_t))
+        return out
+
+    def terms(self, const int64_t[::1] ids):
+        """The terms with these ids, as strings."""
+        cdef Py_ssize_t k
+        cdef int64_t f
+        out = []
+        for k in range(ids.shape[0]):
+            f = ids[k]
+            if f < 0 or f >= self.size:
+                raise IndexError(f"no term {f}")
+            out.append(PyUnicode_FromKindAndData(
+                PyUnicode_4BYTE_KIND, self.codes + self.offsets[f],
+                self.offsets[f + 1] - self.offsets[f],
+            ))
+        return out
+
+
+cdef void _clear_slots(TermSlot* slots, uint64_t n) noexcept:
+    cdef uint64_t i
+    for i in range(n):
+        slots[i].id = -1
+
+
+cdef int _realloc64(int64_t** array, Py_ssize_t n) except -1:
+    cdef void* grown = realloc(array[0], n * sizeof(int64_t))
+    if grown == NULL:
+        raise MemoryError()
+    array[0] = <int64_t*>grown
+    return 0
+
+
 cdef struct Hits:
     int32_t* features  # distinct features, in order of first occurrence
     int32_t* counts  # occurrences of each
@@ -190,7 +360,7 @@ cdef int _hits_grow(Hits* hits) except -1:
     return 0
 
 
-cdef int _add(Hits* hits, Vocabulary vocab, int32_t f) except -1:
+cdef int _add(Hits* hits, int32_t f) except -1:
     """Count one occurrence of feature `f` (-1: not in the vocabulary, ignored)."""
     cdef uint64_t i
     cdef int32_t j
@@ -240,7 +410,18 @@ cdef Py_ssize_t _tokens(str text, Py_ssize_t* starts, Py_ssize_t* ends) noexcept
     return count
 
 
-cdef int _word_ngrams(str text, Vocabulary vocab, int nmin, int nmax, Hits* hits) except -1:
+cdef inline int32_t _term(
+    Vocabulary vocab, TermTable grow, const Py_UCS4* buf, Py_ssize_t n,
+) except -2:
+    """The feature of one n-gram: looked up in `vocab`, or interned into `grow` when fitting."""
+    if grow is not None:
+        return grow.intern(buf, n)
+    return vocab.find(buf, n)
+
+
+cdef int _word_ngrams(
+    str text, Vocabulary vocab, TermTable grow, int nmin, int nmax, Hits* hits,
+) except -1:
     cdef Py_ssize_t length = len(text), i, t, ntok
     cdef Py_ssize_t* starts = <Py_ssize_t*>malloc((length // 2 + 1) * sizeof(Py_ssize_t))
     cdef Py_ssize_t* ends = <Py_ssize_t*>malloc((length // 2 + 1) * sizeof(Py_ssize_t))
@@ -256,9 +437,9 @@ cdef int _word_ngrams(str text, Vocabulary vocab, int nmin, int nmax, Hits* hits
         for n in range(nmin, nmax + 1):
             for t in range(ntok - n + 1):
                 if n == 1:
-                    _add(hits, vocab, vocab.find(buf + starts[t], ends[t] - starts[t]))
+                    _add(hits, _term(vocab, grow, buf + starts[t], ends[t] - starts[t]))
                 else:
-                    _add(hits, vocab, _find_joined(vocab, buf, starts, ends, t, n))
+                    _add(hits, _find_joined(vocab, grow, buf, starts, ends, t, n))
     finally:
         free(starts)
         free(ends)
@@ -267,7 +448,7 @@ cdef int _word_ngrams(str text, Vocabulary vocab, int nmin, int nmax, Hits* hits
 
 
 cdef int32_t _find_joined(
-    Vocabulary vocab, Py_UCS4* text, Py_ssize_t* starts, Py_ssize_t* ends, Py_ssize_t t, int n,
+    Vocabulary vocab, TermTable grow, Py_UCS4* text, Py_ssize_t* starts, Py_ssize_t* ends, Py_ssize_t t, int n,
 ) except -2:
     """Look up tokens t .. t + n - 1 joined by single spaces, as scikit-learn joins n-grams."""
     cdef Py_UCS4 small[256]
@@ -287,13 +468,17 @@ cdef int32_t _find_joined(
         width = ends[k] - starts[k]
         memcpy(joined + pos, text + starts[k], width * sizeof(Py_UCS4))
         pos += width
-    found = vocab.find(joined, total)
-    if joined != small:
-        free(joined)
+    try:
+        found = _term(vocab, grow, joined, total)
+    finally:
+        if joined != small:
+            free(joined)
     return found
 
 
-cdef int _char_wb_ngrams(str text, Vocabulary vocab, int nmin, int nmax, Hits* hits) except -1:
+cdef int _char_wb_ngrams(
+    str text, Vocabulary vocab, TermTable grow, int nmin, int nmax, Hits* hits,
+) except -1:
     cdef Py_ssize_t length = len(text)
     cdef Py_UCS4* padded = <Py_UCS4*>malloc((length + 2) * sizeof(Py_UCS4))
     cdef Py_ssize_t i = 0, start, width, offset
@@ -321,10 +506,10 @@ cdef int _char_wb_ngrams(str text, Vocabulary vocab, int nmin, int nmax, Hits* h
             # the whole padded word once, then no longer n-grams).
             for n in range(nmin, nmax + 1):
                 offset = 0
-                _add(hits, vocab, vocab.find(padded, n if n < width else width))
+                _add(hits, _term(vocab, grow, padded, n if n < width else width))
                 while offset + n < width:
                     offset += 1
-                    _add(hits, vocab, vocab.find(padded + offset, n))
+                    _add(hits, _term(vocab, grow, padded + offset, n))
                 if offset == 0:
                     break
     finally:
@@ -355,9 +540,9 @@ def tfidf_row(
     _hits_init(&hits)
     try:
         if char_wb:
-            _char_wb_ngrams(text, vocab, nmin, nmax, &hits)
+            _char_wb_ngrams(text, vocab, None, nmin, nmax, &hits)
         else:
-            _word_ngrams(text, vocab, nmin, nmax, &hits)
+            _word_ngrams(text, vocab, None, nmin, nmax, &hits)
         indices_out = np.empty(hits.n, dtype=np.int32)
         values_out = np.empty(hits.n, dtype=np.float32)
         _values(&hits, rows, tf_table, indices_out, values_out)
@@ -592,3 +777,106 @@ def word_ngrams(str text, int nmin, int nmax):
         for t in range(count - n + 1):
             out.append(" ".join(tokens[t:t + n]))
     return out
+
+
+cdef struct Growing:
+    int32_t* data
+    int64_t n
+    int64_t cap
+
+
+cdef int _push(Growing* g, const int32_t* values, Py_ssize_t n) except -1:
+    cdef void* grown
+    while g.n + n > g.cap:
+        grown = realloc(g.data, 2 * g.cap * sizeof(int32_t))
+        if grown == NULL:
+            raise MemoryError()
+        g.data = <int32_t*>grown
+        g.cap *= 2
+    memcpy(g.data + g.n, values, n * sizeof(int32_t))
+    g.n += n
+    return 0
+
+
+cdef object _to_numpy(Growing* g):
+    out = np.empty(g.n, dtype=np.int32)
+    cdef int32_t[::1] view = out
+    if g.n:
+        memcpy(&view[0], g.data, g.n * sizeof(int32_t))
+    return out
+
+
+def count_matrix(
+    texts, bint lowercase, bint char_wb, int nmin, int nmax,
+    Vocabulary vocab=None, TermTable grow=None,
+):
+    """Each text's n-gram counts, as CSR arrays (indptr int64, indices int32, counts int32).
+
+    The analyzers are tfidf_row's (scikit-learn's word and char_wb n-grams). Columns are the
+    features of `vocab` (n-grams outside it are dropped), or, when fitting, the ids of
+    `grow`, which interns new terms and adds each text to its terms' document frequencies
+    and total counts. Within a row, columns are in order of first occurrence.
+    """
+    if (vocab is None) == (grow is None):
+        raise ValueError("pass exactly one of vocab and grow")
+    cdef Py_ssize_t n_texts = len(texts), d, j
+    cdef Hits hits
+    cdef Growing indices, counts
+    indptr = np.zeros(n_texts + 1, dtype=np.int64)
+    cdef int64_t[::1] ptr = indptr
+    indices.n = counts.n = 0
+    indices.cap = counts.cap = 1 << 16
+    indices.data = <int32_t*>malloc(indices.cap * sizeof(int32_t))
+    counts.data = <int32_t*>malloc(counts.cap * sizeof(int32_t))
+    try:
+        if indices.data == NULL or counts.data == NULL:
+            raise MemoryError()
+        for d in range(n_texts):
+            doc = texts[d]
+            if not isinstance(doc, str):
+                raise TypeError(f"text {d} is {type(doc).__name__}, not str")
+            text = doc.lower() if lowercase else doc
+            _hits_init(&hits)
+            try:
+                if char_wb:
+                    _char_wb_ngrams(text, vocab, grow, nmin, nmax, &hits)
+                else:
+                    _word_ngrams(text, vocab, grow, nmin, nmax, &hits)
+                _push(&indices, hits.features, hits.n)
+                _push(&counts, hits.counts, hits.n)
+                if grow is not None:
+                    for j in range(hits.n):
+                        grow.df[hits.features[j]] += 1
+                        grow.tf[hits.features[j]] += hits.counts[j]
+            finally:
+                _hits_free(&hits)
+            ptr[d + 1] = indices.n
+        return indptr, _to_numpy(&indices), _to_numpy(&counts)
+    finally:
+        free(indices.data)
+        free(counts.data)
+
+
+def keep_columns(
+    const int64_t[::1] indptr, const int32_t[::1] indices, const int32_t[::1] counts,
+    const int32_t[::1] column_of,
+):
+    """CSR arrays with column c renamed column_of[c], and dropped where that is -1."""
+    cdef Py_ssize_t n_rows = indptr.shape[0] - 1, r, k, m = 0
+    cdef int32_t c
+    new_indptr = np.empty(n_rows + 1, dtype=np.int64)
+    new_indices = np.empty(indices.shape[0], dtype=np.int32)
+    new_counts = np.empty(indices.shape[0], dtype=np.int32)
+    cdef int64_t[::1] p = new_indptr
+    cdef int32_t[::1] ind = new_indices
+    cdef int32_t[::1] cnt = new_counts
+    p[0] = 0
+    for r in range(n_rows):
+        for k in range(indptr[r], indptr[r + 1]):
+            c = column_of[indices[k]]
+            if c >= 0:
+                ind[m] = c
+                cnt[m] = counts[k]
+                m += 1
+        p[r + 1] = m
+    return new_indptr, new_indices[:m].copy(), new_counts[:m].copy()

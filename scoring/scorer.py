@@ -324,7 +324,7 @@ def _text_view(
         problems.append(f"dtype={params.get('dtype')!r} (float32 is reproduced exactly)")
     if problems:
         raise UnsupportedPipelineError(f"view {name!r}: unsupported " + ", ".join(problems))
-    codes, offsets = _vocabulary_arrays(vectorizer.vocabulary_)
+    codes, offsets = vocabulary_arrays(vectorizer.vocabulary_)
     n = len(offsets) - 1
     idf = (
         np.asarray(vectorizer.idf_, dtype=np.float32)
@@ -357,7 +357,7 @@ _SUPPORTED: Mapping[str, tuple[Any, ...]] = {
 }
 
 
-def _vocabulary_arrays(
+def vocabulary_arrays(
     vocabulary: Mapping[str, int],
 ) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
     terms = [""] * len(vocabulary)

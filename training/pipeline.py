@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from functools import partial
 
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from scoring._kernel import char_wb_ngrams, word_ngrams
 from scoring.scorer import WORD_TOKEN_PATTERN
 from training.lexicon import CueCounts
+from training.vectorizer import KernelTfidfVectorizer
 
 
 @dataclass(frozen=True)
@@ -68,40 +65,6 @@ def drop_run_specific_state(pipeline: Pipeline) -> Pipeline:
         if hasattr(view, "_stop_words_id"):
             del view._stop_words_id
     return pipeline
-
-
-class KernelTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]
-    """A TfidfVectorizer whose word and char_wb analyzers run in the Cython kernel.
-
-    Same n-grams in the same order as scikit-learn's analyzers (tests compare them), so
-    the fitted vocabulary, idf and model are the same; fitting is faster because the
-    per-character loops are compiled. Any option the kernel does not reproduce falls back
-    to scikit-learn's analyzer.
-    """
-
-    def build_analyzer(self) -> Callable[[str], list[str]]:
-        plain = (
-            self.input == "content"
-            and self.preprocessor is None
-            and self.tokenizer is None
-            and self.strip_accents is None
-            and self.stop_words is None
-        )
-        nmin, nmax = self.ngram_range
-        if plain and self.analyzer == "char_wb":
-            self._validate_ngram_range()
-            return partial(_kernel_analyzer, char_wb_ngrams, self.lowercase, nmin, nmax)
-        if plain and self.analyzer == "word" and self.token_pattern == WORD_TOKEN_PATTERN:
-            self._validate_ngram_range()
-            return partial(_kernel_analyzer, word_ngrams, self.lowercase, nmin, nmax)
-        analyzer: Callable[[str], list[str]] = super().build_analyzer()
-        return analyzer
-
-
-def _kernel_analyzer(
-    ngrams: Callable[[str, int, int], list[str]], lowercase: bool, nmin: int, nmax: int, doc: str
-) -> list[str]:
-    return ngrams(doc.lower() if lowercase else doc, nmin, nmax)
 
 
 def build_pipeline(params: ModelParams) -> Pipeline:

@@ -23,7 +23,7 @@ from scoring.scorer import (
 )
 from tests.conftest import TINY_CORPUS
 from training.corpus import load_corpus
-from training.pipeline import KernelTfidfVectorizer, ModelParams, build_pipeline
+from training.pipeline import ModelParams, build_pipeline
 
 # Texts that exercise every rule the kernel reproduces: case mapping that changes length
 # (İ) or depends on position (final sigma), underscores and digits inside tokens, one-letter
@@ -180,17 +180,3 @@ def test_duplicate_terms_are_refused() -> None:
     codes = np.frombuffer("abab".encode("utf-32-le"), dtype=np.uint32).copy()
     with pytest.raises(ValueError, match="duplicate term"):
         Vocabulary(codes, np.array([0, 2, 4], dtype=np.int64))
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=ALPHABET + "Xx ", max_size=60))
-def test_kernel_analyzers_equal_scikit_learns(text: str) -> None:
-    """Training's compiled analyzers give scikit-learn's n-grams, in its order."""
-    for analyzer, ngrams in (("word", (1, 2)), ("word", (2, 3)), ("char_wb", (3, 5))):
-        ours = KernelTfidfVectorizer(analyzer=analyzer, ngram_range=ngrams).build_analyzer()
-        theirs = TfidfVectorizer(analyzer=analyzer, ngram_range=ngrams).build_analyzer()
-        assert ours(text) == theirs(text)
-    for tricky in TRICKY:
-        ours = KernelTfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
-        theirs = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
-        assert ours(tricky) == theirs(tricky)
