@@ -26,6 +26,8 @@ from libc.math cimport logf, sqrt
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
+from posix.mman cimport MADV_HUGEPAGE, madvise
+from posix.stdlib cimport posix_memalign
 
 import numpy as np
 
@@ -139,6 +141,14 @@ cdef inline uint64_t _check(const Py_UCS4* buf, Py_ssize_t n) noexcept nogil:
 # ------------------------------------------------------------------------ fitting vocabularies
 
 
+cdef extern from *:
+    void __builtin_prefetch(const void* address) noexcept nogil
+
+
+cdef enum:
+    PENDING = 32
+
+
 cdef struct TermSlot:
     uint64_t hash
     uint32_t check  # a second, independent hash (_check)
@@ -166,20 +176,25 @@ cdef class TermTable:
     cdef int64_t* tf
     cdef Py_ssize_t cap
     cdef readonly Py_ssize_t size
+    # Deferred lookups: hashed and prefetched now, resolved in order a batch later, so the
+    # cache misses of a batch overlap instead of stalling one after another.
+    cdef uint64_t pending_hash[PENDING]
+    cdef uint32_t pending_check[PENDING]
+    cdef const Py_UCS4* pending_buf[PENDING]
+    cdef Py_ssize_t pending_n[PENDING]
+    cdef int n_pending
 
     def __cinit__(self):
         self.mask = (1 << 16) - 1
         self.cap = 1 << 14
         self.cap_codes = 1 << 16
-        self.slots = <TermSlot*>malloc((self.mask + 1) * sizeof(TermSlot))
+        self.slots = _new_slots(self.mask + 1)
         self.codes = <Py_UCS4*>malloc(self.cap_codes * sizeof(Py_UCS4))
         self.offsets = <int64_t*>malloc((self.cap + 1) * sizeof(int64_t))
         self.df = <int64_t*>malloc(self.cap * sizeof(int64_t))
         self.tf = <int64_t*>malloc(self.cap * sizeof(int64_t))
-        if (self.slots == NULL or self.codes == NULL or self.offsets == NULL
-                or self.df == NULL or self.tf == NULL):
+        if self.codes == NULL or self.offsets == NULL or self.df == NULL or self.tf == NULL:
             raise MemoryError()
-        _clear_slots(self.slots, self.mask + 1)
         self.offsets[0] = 0
 
     def __dealloc__(self):
@@ -189,9 +204,33 @@ cdef class TermTable:
         free(self.df)
         free(self.tf)
 
-    cdef int32_t intern(self, const Py_UCS4* buf, Py_ssize_t n) except -2:
+    cdef int defer(self, const Py_UCS4* buf, Py_ssize_t n, Hits* hits) except -1:
+        """Count an n-gram into `hits` at the next flush; `buf` must stay readable until then."""
         cdef uint64_t h = _hash(buf, n)
-        cdef uint32_t check = <uint32_t>_check(buf, n)
+        if self.n_pending == PENDING:
+            self.flush(hits)
+        __builtin_prefetch(&self.slots[h & self.mask])
+        self.pending_hash[self.n_pending] = h
+        self.pending_check[self.n_pending] = <uint32_t>_check(buf, n)
+        self.pending_buf[self.n_pending] = buf
+        self.pending_n[self.n_pending] = n
+        self.n_pending += 1
+        return 0
+
+    cdef int flush(self, Hits* hits) except -1:
+        """Resolve the deferred n-grams, in the order they came."""
+        cdef int k
+        for k in range(self.n_pending):
+            _add(hits, self._intern(
+                self.pending_hash[k], self.pending_check[k], self.pending_buf[k],
+                self.pending_n[k],
+            ))
+        self.n_pending = 0
+        return 0
+
+    cdef int32_t _intern(
+        self, uint64_t h, uint32_t check, const Py_UCS4* buf, Py_ssize_t n,
+    ) except -2:
         cdef uint64_t i = h & self.mask
         cdef TermSlot* slot
         cdef int32_t f
@@ -238,11 +277,8 @@ cdef class TermTable:
     cdef int _rehash(self) except -1:
         """Double the slots, so the table stays at most half full."""
         cdef uint64_t new_mask = 2 * self.mask + 1
-        cdef TermSlot* slots = <TermSlot*>malloc((new_mask + 1) * sizeof(TermSlot))
+        cdef TermSlot* slots = _new_slots(new_mask + 1)
         cdef uint64_t i, j
-        if slots == NULL:
-            raise MemoryError()
-        _clear_slots(slots, new_mask + 1)
         for i in range(self.mask + 1):
             if self.slots[i].id < 0:
                 continue
@@ -287,10 +323,20 @@ cdef class TermTable:
         return out
 
 
-cdef void _clear_slots(TermSlot* slots, uint64_t n) noexcept:
+cdef TermSlot* _new_slots(uint64_t n) except NULL:
+    """n empty slots, 2 MiB-aligned and advised into huge pages (see huge_page_array): the
+    table is probed at random, once per n-gram, and TLB misses would dominate."""
+    cdef void* memory = NULL
+    cdef size_t nbytes = n * sizeof(TermSlot)
     cdef uint64_t i
+    if posix_memalign(&memory, 1 << 21, nbytes) != 0:
+        raise MemoryError()
+    if nbytes >= (1 << 21):
+        madvise(memory, nbytes, MADV_HUGEPAGE)  # advice only: ordinary pages work the same
+    cdef TermSlot* slots = <TermSlot*>memory
     for i in range(n):
         slots[i].id = -1
+    return slots
 
 
 cdef int _realloc64(int64_t** array, Py_ssize_t n) except -1:
@@ -410,25 +456,32 @@ cdef Py_ssize_t _tokens(str text, Py_ssize_t* starts, Py_ssize_t* ends) noexcept
     return count
 
 
-cdef inline int32_t _term(
-    Vocabulary vocab, TermTable grow, const Py_UCS4* buf, Py_ssize_t n,
-) except -2:
-    """The feature of one n-gram: looked up in `vocab`, or interned into `grow` when fitting."""
+cdef inline int _count(
+    Vocabulary vocab, TermTable grow, Hits* hits, const Py_UCS4* buf, Py_ssize_t n,
+) except -1:
+    """Count one n-gram: its feature in `vocab`, or, when fitting, its id in `grow` (deferred:
+    the caller keeps `buf` alive until it calls grow.flush)."""
     if grow is not None:
-        return grow.intern(buf, n)
-    return vocab.find(buf, n)
+        return grow.defer(buf, n, hits)
+    return _add(hits, vocab.find(buf, n))
 
 
 cdef int _word_ngrams(
     str text, Vocabulary vocab, TermTable grow, int nmin, int nmax, Hits* hits,
 ) except -1:
-    cdef Py_ssize_t length = len(text), i, t, ntok
+    cdef Py_ssize_t length = len(text), i, t, ntok, pos = 0, width
+    cdef Py_ssize_t joined_size = 0
+    cdef int n
+    for n in range(max(nmin, 2), nmax + 1):
+        joined_size += n * (length + 1)
     cdef Py_ssize_t* starts = <Py_ssize_t*>malloc((length // 2 + 1) * sizeof(Py_ssize_t))
     cdef Py_ssize_t* ends = <Py_ssize_t*>malloc((length // 2 + 1) * sizeof(Py_ssize_t))
     cdef Py_UCS4* buf = <Py_UCS4*>malloc((length + 1) * sizeof(Py_UCS4))
-    cdef int n
-    if starts == NULL or ends == NULL or buf == NULL:
-        free(starts); free(ends); free(buf)
+    # Every joined n-gram of the text, one after the other: they stay readable until the
+    # deferred lookups are flushed.
+    cdef Py_UCS4* joined = <Py_UCS4*>malloc((joined_size + 1) * sizeof(Py_UCS4))
+    if starts == NULL or ends == NULL or buf == NULL or joined == NULL:
+        free(starts); free(ends); free(buf); free(joined)
         raise MemoryError()
     try:
         ntok = _tokens(text, starts, ends)
@@ -437,54 +490,50 @@ cdef int _word_ngrams(
         for n in range(nmin, nmax + 1):
             for t in range(ntok - n + 1):
                 if n == 1:
-                    _add(hits, _term(vocab, grow, buf + starts[t], ends[t] - starts[t]))
+                    _count(vocab, grow, hits, buf + starts[t], ends[t] - starts[t])
                 else:
-                    _add(hits, _find_joined(vocab, grow, buf, starts, ends, t, n))
+                    width = _join(buf, starts, ends, t, n, joined + pos)
+                    _count(vocab, grow, hits, joined + pos, width)
+                    pos += width
+        if grow is not None:
+            grow.flush(hits)
     finally:
         free(starts)
         free(ends)
         free(buf)
+        free(joined)
     return 0
 
 
-cdef int32_t _find_joined(
-    Vocabulary vocab, TermTable grow, Py_UCS4* text, Py_ssize_t* starts, Py_ssize_t* ends, Py_ssize_t t, int n,
-) except -2:
-    """Look up tokens t .. t + n - 1 joined by single spaces, as scikit-learn joins n-grams."""
-    cdef Py_UCS4 small[256]
-    cdef Py_UCS4* joined = small
-    cdef Py_ssize_t pos = 0, k, width, total = n - 1
-    cdef int32_t found
-    for k in range(t, t + n):
-        total += ends[k] - starts[k]
-    if total > 256:
-        joined = <Py_UCS4*>malloc(total * sizeof(Py_UCS4))
-        if joined == NULL:
-            raise MemoryError()
+cdef Py_ssize_t _join(
+    const Py_UCS4* text, const Py_ssize_t* starts, const Py_ssize_t* ends, Py_ssize_t t, int n,
+    Py_UCS4* out,
+) noexcept:
+    """Tokens t .. t + n - 1 joined by single spaces into `out`, as scikit-learn joins
+    n-grams; returns the length."""
+    cdef Py_ssize_t pos = 0, k, width
     for k in range(t, t + n):
         if k > t:
-            joined[pos] = u' '
+            out[pos] = u' '
             pos += 1
         width = ends[k] - starts[k]
-        memcpy(joined + pos, text + starts[k], width * sizeof(Py_UCS4))
+        memcpy(out + pos, text + starts[k], width * sizeof(Py_UCS4))
         pos += width
-    try:
-        found = _term(vocab, grow, joined, total)
-    finally:
-        if joined != small:
-            free(joined)
-    return found
+    return pos
 
 
 cdef int _char_wb_ngrams(
     str text, Vocabulary vocab, TermTable grow, int nmin, int nmax, Hits* hits,
 ) except -1:
     cdef Py_ssize_t length = len(text)
-    cdef Py_UCS4* padded = <Py_UCS4*>malloc((length + 2) * sizeof(Py_UCS4))
-    cdef Py_ssize_t i = 0, start, width, offset
+    # Every word padded with a space on both sides, one after the other (at most 3 code
+    # points per code point of the text): n-grams stay readable until the flush.
+    cdef Py_UCS4* words = <Py_UCS4*>malloc((3 * length + 2) * sizeof(Py_UCS4))
+    cdef Py_UCS4* padded
+    cdef Py_ssize_t i = 0, start, width, offset, pos = 0
     cdef int n
     cdef Py_UCS4 c
-    if padded == NULL:
+    if words == NULL:
         raise MemoryError()
     try:
         while i < length:
@@ -493,6 +542,7 @@ cdef int _char_wb_ngrams(
                 i += 1
                 continue
             start = i
+            padded = words + pos
             padded[0] = u' '
             while i < length:
                 c = text[i]
@@ -502,18 +552,21 @@ cdef int _char_wb_ngrams(
                 i += 1
             width = i - start + 2
             padded[width - 1] = u' '
+            pos += width
             # scikit-learn's _char_wb_ngrams, step for step (a word shorter than n yields
             # the whole padded word once, then no longer n-grams).
             for n in range(nmin, nmax + 1):
                 offset = 0
-                _add(hits, _term(vocab, grow, padded, n if n < width else width))
+                _count(vocab, grow, hits, padded, n if n < width else width)
                 while offset + n < width:
                     offset += 1
-                    _add(hits, _term(vocab, grow, padded + offset, n))
+                    _count(vocab, grow, hits, padded + offset, n)
                 if offset == 0:
                     break
+        if grow is not None:
+            grow.flush(hits)
     finally:
-        free(padded)
+        free(words)
     return 0
 
 

@@ -369,6 +369,14 @@ def vocabulary_arrays(
     return codes, offsets
 
 
+def _is_logistic(estimator: Any) -> bool:
+    """A linear model whose probability is expit(decision)."""
+    name = type(estimator).__name__
+    return name == "LogisticRegression" or (
+        name == "SGDClassifier" and getattr(estimator, "loss", None) == "log_loss"
+    )
+
+
 def _linear_parts(
     classifier: Any,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
@@ -386,12 +394,12 @@ def _linear_parts(
                 )
             linear, calibrator = calibrated[0].estimator, calibrated[0].calibrators[0]
             slope, offset = float(calibrator.a_), float(calibrator.b_)
-        elif type(estimator).__name__ == "LogisticRegression":
+        elif _is_logistic(estimator):
             linear, slope, offset = estimator, -1.0, 0.0
         else:
             raise UnsupportedPipelineError(
                 f"{type(estimator).__name__}: expected a calibrated linear model or a "
-                "LogisticRegression per label"
+                "logistic model (LogisticRegression, SGDClassifier(loss='log_loss')) per label"
             )
         coef = np.asarray(linear.coef_, dtype=np.float64)
         if coef.shape[0] != 1:

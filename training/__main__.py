@@ -15,7 +15,7 @@ from training.corpus import LABELS, CorpusError, CsvColumns, load_corpus
 from training.curve import learning_curve, render_curve
 from training.external import evaluate_external, render_table
 from training.labelmap import LabelMap, LabelMapError
-from training.pipeline import ModelParams
+from training.pipeline import SGD_FROM_DOCS, ModelParams
 from training.seedstats import read_seeds, replace_block, stats_markdown
 from training.train import TrainOptions, train
 
@@ -89,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--c", type=float, default=ModelParams().c, help="inverse regularisation strength"
     )
+    fit.add_argument(
+        "--linear-model",
+        choices=("auto", "linear_svc", "logistic_regression", "sgd"),
+        default=ModelParams().linear_model,
+        help="each label's linear model; auto: calibrated LinearSVC below "
+        f"{SGD_FROM_DOCS:,} documents, logistic SGD (one pass per epoch, no calibration "
+        "folds) from there on (default: auto)",
+    )
     fit.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     evaluate = commands.add_parser(
         "evaluate",
@@ -145,7 +153,7 @@ def run_fit(args: argparse.Namespace) -> int:
         heldout_fraction=args.heldout,
         seed=args.seed,
         n_jobs=args.jobs,
-        params=ModelParams(c=args.c),
+        params=ModelParams(c=args.c, linear_model=args.linear_model),
     )
     with tqdm(
         total=options.folds + 2,

@@ -31,6 +31,7 @@ def learning_curve(
 ) -> list[dict[str, Any]]:
     """For each fraction: a stratified sample, CV thresholds, a fit, and the external scores."""
     y = np.asarray(corpus.indicator(), dtype=int)
+    params = params.for_corpus(len(y))  # one kind of model at every point of the curve
     points = []
     for fraction in fractions:
         index = np.arange(len(y))

@@ -56,6 +56,7 @@ def train(
     """
     started = time.monotonic()
     texts, langs = corpus.texts, corpus.langs
+    params = options.params.for_corpus(len(texts))
     y = np.asarray(corpus.indicator(), dtype=int)
     labels = list(corpus.labels)
     train_idx, test_idx = heldout_split(y, langs, options.heldout_fraction, options.seed)
@@ -67,7 +68,7 @@ def train(
     ]
     results = run_fits(
         jobs,
-        options.params,
+        params,
         texts,
         y,
         n_jobs=options.n_jobs,
@@ -86,7 +87,9 @@ def train(
     final = results["final model"].model
     assert final is not None
     metrics = {"heldout": heldout, "cross_validation": cv_metrics}
-    manifest_fields = _manifest_fields(corpus, labels, thresholds, metrics, options)
+    manifest_fields = _manifest_fields(
+        corpus, labels, thresholds, metrics, options=options, params=params
+    )
     manifest_fields["metrics"]["fit_seconds"] = round(time.monotonic() - started, 1)
     manifest = write_bundle(out_dir, final, manifest_fields, extra_files=_reports)
     logger.info("wrote bundle %s (version %s)", out_dir, manifest.version)
@@ -98,7 +101,9 @@ def _manifest_fields(
     labels: list[str],
     thresholds: list[float],
     metrics: dict[str, Any],
+    *,
     options: TrainOptions,
+    params: ModelParams,
 ) -> dict[str, Any]:
     return {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -113,7 +118,7 @@ def _manifest_fields(
         },
         "metrics": metrics,
         "params": {
-            **options.params.as_dict(),
+            **params.as_dict(),
             "folds": options.folds,
             "heldout_fraction": options.heldout_fraction,
             "seed": options.seed,

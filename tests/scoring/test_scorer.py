@@ -49,13 +49,23 @@ def corpus_texts() -> list[str]:
     return list(load_corpus([TINY_CORPUS], min_per_label=1).texts)
 
 
+def _framing_pipeline(corpus_texts: list[str], linear_model: str) -> Pipeline:
+    corpus = load_corpus([TINY_CORPUS], min_per_label=1)
+    params = ModelParams(min_df=1, calibration_folds=2, linear_model=linear_model)
+    pipeline = build_pipeline(params)
+    return pipeline.fit(corpus_texts + TRICKY[:5], _labels(corpus.indicator(), 5))
+
+
 @pytest.fixture(scope="module")
 def framing_pipeline(corpus_texts: list[str]) -> Pipeline:
     """The project's own pipeline (word + char_wb + cues, calibrated LinearSVC per label)."""
-    corpus = load_corpus([TINY_CORPUS], min_per_label=1)
-    params = ModelParams(min_df=1, calibration_folds=2)
-    pipeline = build_pipeline(params)
-    return pipeline.fit(corpus_texts + TRICKY[:5], _labels(corpus.indicator(), 5))
+    return _framing_pipeline(corpus_texts, "linear_svc")
+
+
+@pytest.fixture(scope="module")
+def sgd_pipeline(corpus_texts: list[str]) -> Pipeline:
+    """The same features with the large-corpus model: logistic SGD, no calibration."""
+    return _framing_pipeline(corpus_texts, "sgd")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +86,7 @@ def _labels(indicator: list[list[int]], extra: int) -> np.ndarray:
     return np.vstack([y, np.tile([1, 0, 1], (extra, 1))])
 
 
-@pytest.mark.parametrize("which", ["framing_pipeline", "bench_pipeline"])
+@pytest.mark.parametrize("which", ["framing_pipeline", "sgd_pipeline", "bench_pipeline"])
 def test_scores_equal_predict_proba(
     which: str, corpus_texts: list[str], request: pytest.FixtureRequest
 ) -> None:
