@@ -72,3 +72,8 @@ soak: train ## 16 clients on loopback for SOAK_SECONDS (default 600) with a mode
 BENCH_ARGS ?=
 bench: $(STAMP) ## throughput, latency, RSS, start time against the in-process limit (BENCH_ARGS=--mlserver: also MLServer)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+.PHONY: bench-train
+BENCH_TRAIN_ARGS ?=
+bench-train: $(STAMP) ## training time against corpus size: seeds/ and 10k/30k/100k synthetic texts
+	$(BIN)/python scripts/bench_train.py $(BENCH_TRAIN_ARGS)

@@ -356,10 +356,11 @@ cdef struct Hits:
     uint64_t tmask
 
 
-cdef int _hits_init(Hits* hits) except -1:
+cdef int _hits_init(Hits* hits, Py_ssize_t cap=256) except -1:
+    """Empty counters for `cap` distinct features (a power of two), growing past that."""
     hits.n = 0
-    hits.cap = 256
-    hits.tmask = 1023
+    hits.cap = cap
+    hits.tmask = 4 * <uint64_t>cap - 1
     hits.features = <int32_t*>malloc(hits.cap * sizeof(int32_t))
     hits.counts = <int32_t*>malloc(hits.cap * sizeof(int32_t))
     hits.table = <int32_t*>malloc((hits.tmask + 1) * sizeof(int32_t))
@@ -889,7 +890,7 @@ def count_matrix(
             if not isinstance(doc, str):
                 raise TypeError(f"text {d} is {type(doc).__name__}, not str")
             text = doc.lower() if lowercase else doc
-            _hits_init(&hits)
+            _hits_init(&hits, 2048)  # a news paragraph has ~2,000 distinct char n-grams
             try:
                 if char_wb:
                     _char_wb_ngrams(text, vocab, grow, nmin, nmax, &hits)

@@ -17,7 +17,7 @@ from training.external import evaluate_external, render_table
 from training.labelmap import LabelMap, LabelMapError
 from training.pipeline import SGD_FROM_DOCS, ModelParams
 from training.seedstats import read_seeds, replace_block, stats_markdown
-from training.train import TrainOptions, train
+from training.train import LARGE_CORPUS, TrainOptions, train
 
 DEFAULT_CORPUS = Path("seeds")
 DEFAULT_OUT = Path("models/default")
@@ -75,7 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="fewest positive (and negative) examples a label needs (default: 10)",
     )
     defaults = TrainOptions()
-    fit.add_argument("--folds", type=int, default=defaults.folds, help="cross-validation folds")
+    fit.add_argument(
+        "--folds",
+        type=int,
+        default=None,
+        help="cross-validation folds that choose the thresholds; 0: a validation split "
+        f"(10%% of the corpus) instead (default: 5 below {LARGE_CORPUS:,} documents, 0 from there)",
+    )
     fit.add_argument(
         "--heldout",
         type=float,
@@ -156,7 +162,7 @@ def run_fit(args: argparse.Namespace) -> int:
         params=ModelParams(c=args.c, linear_model=args.linear_model),
     )
     with tqdm(
-        total=options.folds + 2,
+        total=options.fit_count(len(corpus.examples)),
         desc="training",
         unit="fit",
         file=sys.stdout,

@@ -7,7 +7,15 @@ from typing import Any
 
 def render_markdown(report: dict[str, Any]) -> str:
     corpus, metrics = report["corpus"], report["metrics"]
-    heldout, cv = metrics["heldout"], metrics["cross_validation"]
+    heldout = metrics["heldout"]
+    folds = report["params"]["folds"]
+    cv = metrics["cross_validation"] if folds else metrics["validation"]
+    selection = (
+        f"{folds}-fold out-of-fold scores on the training split"
+        if folds
+        else f"a validation split ({report['params']['validation_fraction']:.0%} of the corpus, "
+        "apart from the held-out rows) scored by the held-out model"
+    )
     lines = [
         f"# Training report — model {report['version']}",
         "",
@@ -18,8 +26,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- **Held-out**: a stratified {report['params']['heldout_fraction']:.0%} of the corpus, "
         "never seen while fitting or choosing thresholds. The honest estimate — for text like "
         "the corpus. Real text written by others scores lower: see `framing-train evaluate`.",
-        f"- **Cross-validation**: {report['params']['folds']}-fold out-of-fold scores on the "
-        "training split; thresholds were chosen on these, so they are slightly optimistic.",
+        f"- **Threshold selection**: {selection}; thresholds were chosen on these scores, so "
+        "they are slightly optimistic.",
         "",
         "## Held-out, per label",
         "",
@@ -42,7 +50,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "## Cross-validation on the training split, per label",
+        "## Threshold selection scores, per label",
         "",
         *_label_table(cv, report["labels"], report["thresholds"]),
         "",
