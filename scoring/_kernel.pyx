@@ -29,6 +29,8 @@ from libc.string cimport memcpy, memset
 from posix.mman cimport MADV_HUGEPAGE, madvise
 from posix.stdlib cimport posix_memalign
 
+from cython.view cimport array as cython_array
+
 import numpy as np
 
 cdef uint64_t FNV_OFFSET = 14695981039346656037ULL
@@ -369,6 +371,18 @@ cdef int _hits_init(Hits* hits, Py_ssize_t cap=256) except -1:
         raise MemoryError()
     memset(hits.table, 0xFF, (hits.tmask + 1) * sizeof(int32_t))
     return 0
+
+
+cdef void _hits_clear(Hits* hits) noexcept:
+    """Forget every feature, emptying only the slots in use (the table can be large)."""
+    cdef Py_ssize_t j
+    cdef uint64_t i
+    for j in range(hits.n):
+        i = _mix(<uint64_t>hits.features[j]) & hits.tmask
+        while hits.table[i] != j:
+            i = (i + 1) & hits.tmask
+        hits.table[i] = -1
+    hits.n = 0
 
 
 cdef void _hits_free(Hits* hits) noexcept:
@@ -853,11 +867,17 @@ cdef int _push(Growing* g, const int32_t* values, Py_ssize_t n) except -1:
 
 
 cdef object _to_numpy(Growing* g):
-    out = np.empty(g.n, dtype=np.int32)
-    cdef int32_t[::1] view = out
-    if g.n:
-        memcpy(&view[0], g.data, g.n * sizeof(int32_t))
-    return out
+    """The buffer as a numpy array that owns it (no copy: it can hold 10^8 entries)."""
+    cdef void* exact = realloc(g.data, max(g.n, 1) * sizeof(int32_t))
+    if exact == NULL:
+        raise MemoryError()
+    g.data = NULL  # now owned by the array
+    cdef cython_array owner = cython_array(
+        shape=(max(g.n, 1),), itemsize=sizeof(int32_t), format="i", allocate_buffer=False
+    )
+    owner.data = <char*>exact
+    owner.callback_free_data = free
+    return np.asarray(owner)[:g.n]
 
 
 def count_matrix(
@@ -882,6 +902,9 @@ def count_matrix(
     indices.cap = counts.cap = 1 << 16
     indices.data = <int32_t*>malloc(indices.cap * sizeof(int32_t))
     counts.data = <int32_t*>malloc(counts.cap * sizeof(int32_t))
+    # One set of counters for all texts, emptied after each (a news paragraph has about
+    # 2,000 distinct character n-grams).
+    _hits_init(&hits, 2048)
     try:
         if indices.data == NULL or counts.data == NULL:
             raise MemoryError()
@@ -890,23 +913,21 @@ def count_matrix(
             if not isinstance(doc, str):
                 raise TypeError(f"text {d} is {type(doc).__name__}, not str")
             text = doc.lower() if lowercase else doc
-            _hits_init(&hits, 2048)  # a news paragraph has ~2,000 distinct char n-grams
-            try:
-                if char_wb:
-                    _char_wb_ngrams(text, vocab, grow, nmin, nmax, &hits)
-                else:
-                    _word_ngrams(text, vocab, grow, nmin, nmax, &hits)
-                _push(&indices, hits.features, hits.n)
-                _push(&counts, hits.counts, hits.n)
-                if grow is not None:
-                    for j in range(hits.n):
-                        grow.df[hits.features[j]] += 1
-                        grow.tf[hits.features[j]] += hits.counts[j]
-            finally:
-                _hits_free(&hits)
+            if char_wb:
+                _char_wb_ngrams(text, vocab, grow, nmin, nmax, &hits)
+            else:
+                _word_ngrams(text, vocab, grow, nmin, nmax, &hits)
+            _push(&indices, hits.features, hits.n)
+            _push(&counts, hits.counts, hits.n)
+            if grow is not None:
+                for j in range(hits.n):
+                    grow.df[hits.features[j]] += 1
+                    grow.tf[hits.features[j]] += hits.counts[j]
+            _hits_clear(&hits)
             ptr[d + 1] = indices.n
         return indptr, _to_numpy(&indices), _to_numpy(&counts)
     finally:
+        _hits_free(&hits)
         free(indices.data)
         free(counts.data)
 

@@ -56,8 +56,9 @@ class ModelParams:
 SGD_FROM_DOCS = 10_000
 """Corpus size from which `auto` fits by SGD. On 10,000 news paragraphs the three labels'
 calibrated LinearSVCs (12 liblinear fits) took 59 s and SGD's three fits about 3 s, and
-liblinear's cost grows faster than the corpus; on the 4,935 seeds SGD scored a little lower on real text (micro-F1
-0.654 against 0.673 on the real dev labels), so smaller corpora keep the LinearSVC."""
+liblinear's cost grows faster than the corpus; on the 4,935 seeds SGD scored a little lower
+on real text (micro-F1 0.654 against 0.673 on the real dev labels), so smaller corpora keep
+the LinearSVC."""
 
 
 def _label_model(params: ModelParams) -> ClassifierMixin:
