@@ -170,10 +170,13 @@ def run_fit(args: argparse.Namespace) -> int:
     ) as bar:
 
         def progress(step: str) -> None:
-            bar.set_postfix_str(step)
+            bar.set_postfix_str(f"{step}: done")
             bar.update()
 
-        manifest = train(corpus, args.out, options, progress)
+        def stage(step: str) -> None:
+            bar.set_postfix_str(step)
+
+        manifest = train(corpus, args.out, options, progress, None if args.quiet else stage)
     heldout = manifest.metrics["heldout"]
     print(f"bundle: {args.out} (version {manifest.version})")
     print(

@@ -65,7 +65,11 @@ Progress = Callable[[str], None]
 
 
 def train(
-    corpus: Corpus, out_dir: Path, options: TrainOptions, progress: Progress = lambda step: None
+    corpus: Corpus,
+    out_dir: Path,
+    options: TrainOptions,
+    progress: Progress = lambda step: None,
+    stage: Progress | None = None,
 ) -> Manifest:
     """Held-out evaluation with thresholds chosen apart from it, then a final fit on all rows.
 
@@ -74,7 +78,8 @@ def train(
     Thresholds come from out-of-fold scores of cross-validation on the training split, or,
     for large corpora (folds=0), from a validation split of it scored by the held-out model,
     which is then fitted on the rest. The shipped model is fitted on all rows and uses those
-    thresholds. All fits are independent and run in parallel.
+    thresholds. All fits are independent and run in parallel; `progress` hears of each fit
+    that ends, `stage` (when given) of each step inside a fit.
     """
     started = time.monotonic()
     texts, langs = corpus.texts, corpus.langs
@@ -101,6 +106,7 @@ def train(
         y,
         n_jobs=options.n_jobs,
         on_done=lambda job: progress(job.name),
+        on_stage=None if stage is None else lambda job, step: stage(f"{job}: {step}"),
     )
     heldout_scores = results["held-out model"].scores
     assert heldout_scores is not None
