@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = TrainOptions()
     fit.add_argument(
         "--folds",
-        type=int,
+        type=_folds,
         default=None,
         help="cross-validation folds that choose the thresholds; 0: a validation split "
         f"(10%% of the corpus) instead (default: 5 below {LARGE_CORPUS:,} documents, 0 from there)",
@@ -137,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--seeds", type=Path, default=DEFAULT_CORPUS, help="seed directory")
     stats.add_argument("--write", action="store_true", help="update seeds/README.md in place")
     return parser
+
+
+def _folds(value: str) -> int:
+    folds = int(value)
+    if folds < 0 or folds == 1:
+        raise argparse.ArgumentTypeError(
+            f"{folds}: use 2 or more folds, or 0 for a validation split"
+        )
+    return folds
 
 
 def run_fit(args: argparse.Namespace) -> int:

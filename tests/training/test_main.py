@@ -79,3 +79,13 @@ def test_label_map_file_errors_are_reported(
     code = main(["fit", str(TINY_CORPUS), "--label-map", str(label_map)])
     assert code == 2
     assert "unknown frame(s) economy" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("folds", ["1", "-2", "many"])
+def test_impossible_fold_counts_are_refused_by_the_parser(
+    folds: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", str(TINY_CORPUS), "--folds", folds])
+    assert exit_info.value.code == 2
+    assert "--folds" in capsys.readouterr().err
