@@ -262,13 +262,7 @@ cdef class TermTable:
 
     cdef int _reserve(self, Py_ssize_t n) except -1:
         """Room for one more term of n code points."""
-        cdef void* grown
-        while self.n_codes + n > self.cap_codes:
-            grown = realloc(self.codes, 2 * self.cap_codes * sizeof(Py_UCS4))
-            if grown == NULL:
-                raise MemoryError()
-            self.codes = <Py_UCS4*>grown
-            self.cap_codes *= 2
+        _grow_to(<void**>&self.codes, &self.cap_codes, self.n_codes + n, sizeof(Py_UCS4))
         if self.size + 1 > self.cap:
             _realloc64(&self.offsets, 2 * self.cap + 1)
             _realloc64(&self.df, 2 * self.cap)
@@ -295,19 +289,11 @@ cdef class TermTable:
 
     def document_frequencies(self):
         """Number of texts each term occurs in, by id."""
-        out = np.empty(self.size, dtype=np.int64)
-        cdef int64_t[::1] view = out
-        if self.size:
-            memcpy(&view[0], self.df, self.size * sizeof(int64_t))
-        return out
+        return _int64_copy(self.df, self.size)
 
     def total_counts(self):
         """Occurrences of each term in all texts, by id."""
-        out = np.empty(self.size, dtype=np.int64)
-        cdef int64_t[::1] view = out
-        if self.size:
-            memcpy(&view[0], self.tf, self.size * sizeof(int64_t))
-        return out
+        return _int64_copy(self.tf, self.size)
 
     def terms(self, const int64_t[::1] ids):
         """The terms with these ids, as strings."""
@@ -339,6 +325,30 @@ cdef TermSlot* _new_slots(uint64_t n) except NULL:
     for i in range(n):
         slots[i].id = -1
     return slots
+
+
+cdef int _grow_to(void** data, int64_t* cap, int64_t needed, size_t itemsize) except -1:
+    """Double the capacity `cap` (in items) of the buffer `data` until it holds `needed`."""
+    cdef int64_t new_cap = cap[0]
+    cdef void* grown
+    if needed <= new_cap:
+        return 0
+    while new_cap < needed:
+        new_cap *= 2
+    grown = realloc(data[0], new_cap * itemsize)
+    if grown == NULL:
+        raise MemoryError()
+    data[0] = grown
+    cap[0] = new_cap
+    return 0
+
+
+cdef object _int64_copy(const int64_t* data, Py_ssize_t n):
+    out = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] view = out
+    if n:
+        memcpy(&view[0], data, n * sizeof(int64_t))
+    return out
 
 
 cdef int _realloc64(int64_t** array, Py_ssize_t n) except -1:
@@ -854,13 +864,7 @@ cdef struct Growing:
 
 
 cdef int _push(Growing* g, const int32_t* values, Py_ssize_t n) except -1:
-    cdef void* grown
-    while g.n + n > g.cap:
-        grown = realloc(g.data, 2 * g.cap * sizeof(int32_t))
-        if grown == NULL:
-            raise MemoryError()
-        g.data = <int32_t*>grown
-        g.cap *= 2
+    _grow_to(<void**>&g.data, &g.cap, g.n + n, sizeof(int32_t))
     memcpy(g.data + g.n, values, n * sizeof(int32_t))
     g.n += n
     return 0
