@@ -906,12 +906,13 @@ def count_matrix(
     indices.cap = counts.cap = 1 << 16
     indices.data = <int32_t*>malloc(indices.cap * sizeof(int32_t))
     counts.data = <int32_t*>malloc(counts.cap * sizeof(int32_t))
-    # One set of counters for all texts, emptied after each (a news paragraph has about
-    # 2,000 distinct character n-grams).
-    _hits_init(&hits, 2048)
+    hits.features = hits.counts = hits.table = NULL  # so the finally block may free them
     try:
         if indices.data == NULL or counts.data == NULL:
             raise MemoryError()
+        # One set of counters for all texts, emptied after each (a news paragraph has about
+        # 2,000 distinct character n-grams).
+        _hits_init(&hits, 2048)
         for d in range(n_texts):
             doc = texts[d]
             if not isinstance(doc, str):
