@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP) ## create .venv and install the project with its pinned dependencies
 
-$(MODEL_DIR)/manifest.json: $(STAMP) $(SEEDS)
+$(MODEL_DIR)/manifest.json: $(STAMP) $(SEEDS) training/cues.toml
 	$(BIN)/framing-train fit seeds --out $(MODEL_DIR)
 
 train: $(MODEL_DIR)/manifest.json ## train the default model from seeds/ (only if seeds changed)
