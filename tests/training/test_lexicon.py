@@ -8,7 +8,7 @@ from training.lexicon import CUE_GROUPS
 
 
 def test_cues_are_folded_and_trimmed() -> None:
-    """Texts are case-folded before matching, so a cue with a capital or a stray space never fires."""
+    """Texts are case-folded before matching: a cue with a capital or stray space never fires."""
     bad = [
         (group, cue)
         for group, cues in CUE_GROUPS.items()
