@@ -56,17 +56,23 @@ def fold_indices(
     return list(splitter.split(np.zeros(len(y)), strata(y, langs, folds)))
 
 
-def choose_thresholds(y: Labels, scores: Matrix) -> list[float]:
-    """Per label, the score cut that maximises F1 on out-of-fold scores."""
+F1_PLATEAU = 0.005
+"""Out-of-fold F1 is flat near its peak: on the seeds, sovereignty's F1 stays within 0.006 of its
+best for every cut from 0.32 to 0.56, so the single best cut is an accident of the sample (it
+moved from 0.42 to 0.52 between two retrains that differed by 1 % of the texts). The threshold
+is the median of the cuts whose F1 is within this margin of the best: over 20 bootstrap
+resamples of the seeds' out-of-fold scores its standard deviation was 0.020 / 0.029 / 0.040
+(security / sovereignty / colour_revolution) against 0.028 / 0.043 / 0.058 for the best cut."""
+
+
+def choose_thresholds(y: Labels, scores: Matrix, plateau: float = F1_PLATEAU) -> list[float]:
+    """Per label, the middle of the score cuts that come within `plateau` of the best F1."""
     thresholds = []
     for j in range(y.shape[1]):
-        candidates = np.unique(np.round(scores[:, j], 4))
-        best_f1, best = -1.0, 0.5
-        for cut in candidates:
-            f1 = _f1(y[:, j], scores[:, j] >= cut)
-            if f1 > best_f1:
-                best_f1, best = f1, float(cut)
-        thresholds.append(best)
+        cuts = np.unique(np.round(scores[:, j], 4))
+        f1 = np.array([_f1(y[:, j], scores[:, j] >= cut) for cut in cuts])
+        near_best = cuts[f1 >= f1.max() - plateau]
+        thresholds.append(round(float(np.median(near_best)), 4))
     return thresholds
 
 

@@ -19,6 +19,15 @@ def test_threshold_maximises_f1() -> None:
     assert metrics["micro_f1"] == 1.0
 
 
+def test_threshold_is_the_middle_of_the_near_best_cuts() -> None:
+    """Cuts within the plateau margin of the best F1 all count; the threshold is their median."""
+    y = np.array([[1], [1], [0], [0], [0]])
+    scores = np.array([[0.30], [0.25], [0.20], [0.10], [0.05]])
+    # F1 by cut: 0.30 -> 0.67, 0.25 -> 1.0, 0.20 -> 0.8, 0.10 -> 0.67, 0.05 -> 0.57
+    assert choose_thresholds(y, scores, plateau=0.25) == [pytest.approx(0.225)]
+    assert choose_thresholds(y, scores, plateau=0.45) == [pytest.approx(0.20)]
+
+
 def test_metrics_count_errors() -> None:
     """Precision and recall follow the confusion counts."""
     y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]])
