@@ -75,12 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="fewest positive (and negative) examples a label needs (default: 10)",
     )
     defaults = TrainOptions()
+    # argparse %-formats help strings, so the percent sign is doubled.
+    validation_share = f"{defaults.validation_fraction:.0%}".replace("%", "%%")
     fit.add_argument(
         "--folds",
         type=_folds,
         default=None,
         help="cross-validation folds that choose the thresholds; 0: a validation split "
-        f"(10%% of the corpus) instead (default: 5 below {LARGE_CORPUS:,} documents, 0 from there)",
+        f"({validation_share} of the corpus) instead "
+        f"(default: 5 below {LARGE_CORPUS:,} documents, 0 from there)",
     )
     fit.add_argument(
         "--heldout",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import training.__main__
 from tests.conftest import TINY_CORPUS
 from training.__main__ import main
 from training.bundle import read_manifest
+from training.train import TrainOptions
 
 
 def test_fit_writes_bundle_and_prints_heldout_metrics(
@@ -89,3 +92,16 @@ def test_impossible_fold_counts_are_refused_by_the_parser(
         main(["fit", str(TINY_CORPUS), "--folds", folds])
     assert exit_info.value.code == 2
     assert "--folds" in capsys.readouterr().err
+
+
+def test_fit_help_states_the_validation_share_from_the_options(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fit --help` quotes TrainOptions.validation_fraction rather than a copy of it."""
+    options = replace(TrainOptions(), validation_fraction=0.15)
+    monkeypatch.setattr(training.__main__, "TrainOptions", lambda: options)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "--help"])
+    assert exit_info.value.code == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "a validation split (15% of the corpus)" in help_text
