@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -105,3 +107,21 @@ def test_fit_help_states_the_validation_share_from_the_options(
     assert exit_info.value.code == 0
     help_text = " ".join(capsys.readouterr().out.split())
     assert "a validation split (15% of the corpus)" in help_text
+
+
+def test_a_closed_output_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`framing-train fit ... | head -1`: no traceback once the reader has gone, exit 141."""
+    command = [sys.executable, "-m", "training", "fit", str(TINY_CORPUS)]
+    options = ["--out", str(tmp_path / "b"), "--folds", "3", "--heldout", "0.25"]
+    process = subprocess.Popen(
+        [*command, *options, "--min-per-label", "5", "--jobs", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # what `head -1` does after its line
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert "Traceback" not in stderr
