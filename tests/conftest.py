@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,3 +80,15 @@ def live(tiny_bundle: Path) -> Iterator[LiveServer]:
     yield running
     running.channel.close()
     running.server.stop(0).wait()
+
+
+def first_line_then_close(command: list[str]) -> tuple[int, str]:
+    """Run a console command as `command | head -1` would: read one line of its stdout, close
+    the pipe, and return its exit status and stderr."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    return process.wait(timeout=120), stderr

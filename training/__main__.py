@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from training.curve import learning_curve, render_curve
 from training.external import evaluate_external, render_table
 from training.labelmap import LabelMap, LabelMapError
 from training.pipeline import SGD_FROM_DOCS, ModelParams
+from training.pipes import quiet_on_closed_pipe
 from training.seedstats import read_seeds, replace_block, stats_markdown
 from training.train import LARGE_CORPUS, TrainOptions, train
 
@@ -259,18 +259,15 @@ COMMANDS = {"fit": run_fit, "evaluate": run_evaluate, "curve": run_curve, "stats
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return quiet_on_closed_pipe(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
-        code = COMMANDS[args.command](args)
-        sys.stdout.flush()  # a reader that went away shows up here, not at interpreter exit
-        return code
+        return COMMANDS[args.command](args)
     except (BundleError, CorpusError, LabelMapError) as err:
         print(f"framing-train: error: {err}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        # The reader (`| head`) went away: stop quietly, as other Unix tools do. Point stdout
-        # at /dev/null so that the interpreter's final flush does not raise again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from framing.v1 import framing_service_pb2 as pb
 from service.grpc.client import DEFAULT_TARGET, FramingClient, tls_credentials
 from service.inputs import Document, InputError, read_documents, read_stream
+from training.pipes import quiet_on_closed_pipe
 
 EPILOG = """\
 examples:
@@ -125,6 +126,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return quiet_on_closed_pipe(lambda: _run_reporting_errors(argv))
+
+
+def _run_reporting_errors(argv: Sequence[str] | None) -> int:
     try:
         return run(argv)
     except InputError as err:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -11,9 +10,10 @@ from pathlib import Path
 import pytest
 
 import training.__main__
-from tests.conftest import TINY_CORPUS
+from tests.conftest import TINY_CORPUS, first_line_then_close
 from training.__main__ import main
 from training.bundle import read_manifest
+from training.pipes import CLOSED_PIPE_STATUS
 from training.train import TrainOptions
 
 
@@ -113,15 +113,6 @@ def test_a_closed_output_pipe_ends_quietly(tmp_path: Path) -> None:
     """`framing-train fit ... | head -1`: no traceback once the reader has gone, exit 141."""
     command = [sys.executable, "-m", "training", "fit", str(TINY_CORPUS)]
     options = ["--out", str(tmp_path / "b"), "--folds", "3", "--heldout", "0.25"]
-    process = subprocess.Popen(
-        [*command, *options, "--min-per-label", "5", "--jobs", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert process.stderr is not None
-    process.stdout.readline()
-    process.stdout.close()  # what `head -1` does after its line
-    stderr = process.stderr.read().decode()
-    assert process.wait(timeout=120) == 141
+    status, stderr = first_line_then_close([*command, *options, "--min-per-label", "5"])
+    assert status == CLOSED_PIPE_STATUS
     assert "Traceback" not in stderr

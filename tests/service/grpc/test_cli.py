@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from service.grpc.cli import main
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, first_line_then_close
+from training.pipes import CLOSED_PIPE_STATUS
 
 
 def run(live: LiveServer, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -77,3 +79,16 @@ def test_info_and_health(live: LiveServer, capsys: pytest.CaptureFixture[str]) -
     assert json.loads(out)["version"] == live.classifier.model.version
     code, out, _ = run(live, capsys, "health")
     assert out.strip() == "SERVING"
+
+
+def test_a_closed_output_pipe_ends_quietly(live: LiveServer, tmp_path: Path) -> None:
+    """`framing classify --file big.jsonl | head -1`: no traceback, exit 141."""
+    corpus = tmp_path / "big.jsonl"
+    rows = (json.dumps({"id": str(i), "text": f"Troops patrol district {i}."}) for i in range(2000))
+    corpus.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    target = f"127.0.0.1:{live.server.port}"
+    command = [sys.executable, "-m", "service.grpc.cli", "--target", target]
+    classify = ["classify", "--file", str(corpus), "--batch-size", "5"]  # the live server's limit
+    status, stderr = first_line_then_close([*command, *classify])
+    assert status == CLOSED_PIPE_STATUS
+    assert "Traceback" not in stderr
