@@ -10,6 +10,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MODEL_DIR ?= models/default
 SEEDS := $(shell find seeds -name '*.jsonl' 2>/dev/null | sort)
+# The code that defines the features, the model and the bundle format: a change retrains, so
+# `make serve` never stops at a bundle the new code cannot read.
+MODEL_CODE := $(wildcard training/*.py training/cues.toml scoring/*.py scoring/*.pyx)
 SERVE_ARGS ?=
 
 .PHONY: help venv train serve test lint format typecheck pytest protos clean
@@ -25,10 +28,10 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP) ## create .venv and install the project with its pinned dependencies
 
-$(MODEL_DIR)/manifest.json: $(STAMP) $(SEEDS) training/cues.toml
+$(MODEL_DIR)/manifest.json: $(STAMP) $(SEEDS) $(MODEL_CODE)
 	$(BIN)/framing-train fit seeds --out $(MODEL_DIR)
 
-train: $(MODEL_DIR)/manifest.json ## train the default model from seeds/ (only if seeds changed)
+train: $(MODEL_DIR)/manifest.json ## train the default model from seeds/ (only if the seeds or the training code changed)
 
 serve: train ## set up everything, then serve the default model (gRPC :50051, metrics :9464)
 	exec $(BIN)/framing-serve --model $(MODEL_DIR) $(SERVE_ARGS)

@@ -23,9 +23,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoring._kernel import Vocabulary, huge_page_array, tfidf_row
-from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns
+from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, length_factor
 
-FORMAT = "framing-scorer/1"
+FORMAT = "framing-scorer/2"
 CHAR_FEATURE_MARK = "~"
 """Prefix of terms from a character view, so clients can tell them from words."""
 
@@ -109,10 +109,12 @@ class TextView:
 
 @dataclass
 class CueView:
-    """Cue-lexicon counts: scale * log(1 + hits) per group."""
+    """Cue-lexicon counts: scale * log(1 + hits * length factor) per group."""
 
     groups: dict[str, tuple[str, ...]]
     scale: float
+    reference_words: float | None
+    """Texts longer than this many words have their hits scaled down to it; None: no scaling."""
     weights: NDArray[np.float64]
 
     def __post_init__(self) -> None:
@@ -120,7 +122,8 @@ class CueView:
 
     def values(self, text: str) -> NDArray[np.float64]:
         hits = np.asarray(self.patterns.hits(text), dtype=np.float32)
-        # As CueCounts computes them: float32 log1p, then the (float64) scale.
+        hits *= np.float32(length_factor(text, self.reference_words))
+        # As CueCounts computes them: float32 product and log1p, then the (float64) scale.
         return np.asarray(self.scale * np.log1p(hits), dtype=np.float64)
 
 
@@ -219,6 +222,7 @@ class CompiledScorer:
             if self.cues is None
             else {
                 "scale": self.cues.scale,
+                "reference_words": self.cues.reference_words,
                 "groups": {k: list(v) for k, v in self.cues.groups.items()},
             },
         }
@@ -266,7 +270,8 @@ class CompiledScorer:
         cues = None
         if meta["cues"] is not None:
             groups = {k: tuple(v) for k, v in meta["cues"]["groups"].items()}
-            cues = CueView(groups, float(meta["cues"]["scale"]), arrays["cue_weights"])
+            scale, reference = float(meta["cues"]["scale"]), meta["cues"]["reference_words"]
+            cues = CueView(groups, scale, reference, arrays["cue_weights"])
         return cls(views, cues, arrays["intercepts"], arrays["slopes"], arrays["offsets"])
 
 
@@ -296,7 +301,8 @@ def compile_pipeline(pipeline: Any) -> CompiledScorer:
         if hasattr(part, "groups_"):
             width = len(part.groups_)
             weights = coefficients[start : start + width]
-            cues = CueView({k: tuple(v) for k, v in part.groups_}, float(part.scale), weights)
+            groups = {k: tuple(v) for k, v in part.groups_}
+            cues = CueView(groups, float(part.scale), part.reference_words_, weights)
         else:
             view = _text_view(name, part, coefficients, start)
             views.append(view)

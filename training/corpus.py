@@ -6,11 +6,13 @@ import csv
 import hashlib
 import io
 import json
+import statistics
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scoring.cues import words
 from training.labelmap import LabelMap
 
 LABELS: tuple[str, ...] = ("security", "sovereignty", "colour_revolution")
@@ -84,6 +86,10 @@ class Corpus:
 
     def lang_counts(self) -> dict[str, int]:
         return dict(sorted(Counter(self.langs).items()))
+
+    def median_words(self) -> float:
+        """Median length in words (scoring.cues.words): the cue features' reference length."""
+        return float(statistics.median(len(words(text)) for text in self.texts))
 
 
 def corpus_files(paths: Sequence[Path]) -> list[Path]:

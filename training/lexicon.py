@@ -3,7 +3,9 @@
 A cue is a lower-case stem or phrase matched as a substring, so one entry covers the
 inflected forms of Russian, Polish or Bulgarian words and needs no tokeniser for Chinese.
 Each frame has a few cue groups (a concept, written in every language of the seeds); the
-feature of a group is log(1 + number of cue hits) in the text. The groups carry knowledge
+feature of a group is log(1 + number of cue hits) in the text, the hits of texts longer
+than the training corpus's median length scaled down to that length
+(scoring.cues.length_factor). The groups carry knowledge
 the seed corpus may lack: a word that never occurs in the seeds still counts towards its
 frame. The cues live in cues.toml.
 """
@@ -19,7 +21,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns
+from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, length_factor, words
 
 CUES_FILE = Path(__file__).parent / "cues.toml"
 
@@ -41,23 +43,35 @@ def _patterns(groups: Groups) -> CuePatterns:
 
 
 class CueCounts(BaseEstimator, TransformerMixin):  # type: ignore[misc]
-    """scale * log(1 + hits) per cue group.
+    """scale * log(1 + hits * length factor) per cue group.
 
-    Fitting learns nothing from the texts; it records the groups of cues.toml, so a fitted
-    pipeline (and the scorer compiled from it) keeps the lexicon it was trained with.
+    Fitting records the groups of cues.toml, so a fitted pipeline (and the scorer compiled
+    from it) keeps the lexicon it was trained with, and, with `length_norm`, the median
+    length of the training texts in words: the reference the hits of longer texts are
+    scaled down to. The reference comes from the training corpus like an idf, so a user's
+    corpus of long reports gets its own.
     """
 
-    def __init__(self, scale: float = 0.3) -> None:
+    def __init__(self, scale: float = 0.3, length_norm: bool = True) -> None:
         self.scale = scale
+        self.length_norm = length_norm
 
     def fit(self, texts: Iterable[str], y: object = None) -> CueCounts:
         self.groups_: Groups = tuple(CUE_GROUPS.items())
+        self.reference_words_: float | None = None
+        if self.length_norm:
+            lengths = [len(words(text)) for text in texts]
+            self.reference_words_ = max(float(np.median(lengths)), 1.0) if lengths else None
         return self
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         patterns = _patterns(self.groups_)
         hits = np.asarray([patterns.hits(text) for text in texts], dtype=np.float32)
-        return sparse.csr_matrix(self.scale * np.log1p(hits.reshape(len(hits), -1)))
+        factors = np.asarray(
+            [length_factor(text, self.reference_words_) for text in texts], dtype=np.float32
+        )
+        scaled = hits.reshape(len(hits), -1) * factors[:, None]
+        return sparse.csr_matrix(self.scale * np.log1p(scaled))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.asarray([CUE_FEATURE_PREFIX + name for name, _ in self.groups_], dtype=object)

@@ -29,6 +29,9 @@ class ModelParams:
     max_char_features: int = 300_000
     cue_scale: float = 1.0
     """Weight of the multilingual cue-lexicon features (training/lexicon.py); 0 leaves them out."""
+    cue_length_norm: bool = True
+    """Scale the cue hits of texts longer than the training corpus's median length down to
+    that length, so long texts do not pile up hits (scoring.cues.length_factor)."""
     linear_model: str = "auto"
     """`linear_svc` (hinge loss, sigmoid-calibrated by cross-validation), `logistic_regression`
     (liblinear), `sgd` (logistic loss by stochastic gradient descent: one fit per label and no
@@ -133,7 +136,7 @@ def build_pipeline(params: ModelParams) -> Pipeline:
     )
     views: list[tuple[str, TransformerMixin]] = [("word", word), ("char", char)]
     if params.cue_scale > 0:
-        views.append(("cues", CueCounts(scale=params.cue_scale)))
+        views.append(("cues", CueCounts(params.cue_scale, params.cue_length_norm)))
     return Pipeline(
         [
             ("features", FeatureUnion(views)),

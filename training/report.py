@@ -20,7 +20,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"# Training report — model {report['version']}",
         "",
         f"Trained {report['created_at']} on {corpus['size']:,} documents "
-        f"(corpus sha256 `{corpus['sha256'][:16]}…`) in {metrics.get('fit_seconds', '?')} s.",
+        f"(median {corpus.get('median_words', '?')} words; "
+        f"corpus sha256 `{corpus['sha256'][:16]}…`) in {metrics.get('fit_seconds', '?')} s.",
         "",
         "## How to read it",
         f"- **Held-out**: a stratified {report['params']['heldout_fraction']:.0%} of the corpus, "

@@ -151,6 +151,7 @@ def _manifest_fields(
             "size": len(corpus.examples),
             "label_counts": corpus.label_counts(),
             "languages": corpus.lang_counts(),
+            "median_words": corpus.median_words(),
             "sources": corpus.sources,
         },
         "metrics": metrics,

@@ -1,11 +1,13 @@
-"""Cue counting: the kernel's one-pass trie counts exactly what the group regexes find."""
+"""Cue counting: the kernel's one-pass trie counts exactly what the group regexes find; the
+length of a text in words, and the factor its hits are scaled by."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.cues import CuePatterns
+from scoring.cues import CuePatterns, length_factor, words
 from training.lexicon import CUE_GROUPS
 
 PATTERNS = CuePatterns(CUE_GROUPS)
@@ -38,3 +40,23 @@ def test_counts_equal_the_regexes(pieces: list[str]) -> None:
     """Random mixes of whole cues and cue characters: kernel counts == regex findall counts."""
     text = "".join(pieces)
     assert PATTERNS.hits(text) == PATTERNS.regex_hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Foreign forces, behind the unrest!", ["foreign", "forces", "behind", "the", "unrest"]),
+        ("外部势力干涉内政", ["外部", "势力", "干涉", "内政"]),
+        ("反恐 2022年", ["反恐", "20", "22", "年"]),
+        ("!!! ...", []),
+    ],
+)
+def test_words_split_chinese_into_pairs_of_characters(text: str, expected: list[str]) -> None:
+    assert words(text) == expected
+
+
+def test_hits_of_texts_longer_than_the_reference_are_scaled_down_to_it() -> None:
+    assert length_factor("one two three four", 8.0) == 1.0  # shorter: raw counts
+    assert length_factor("one two three four", 2.0) == 0.5
+    assert length_factor("", 2.0) == 1.0  # no words: nothing to scale, no division by zero
+    assert length_factor("one two three four", None) == 1.0  # a model without scaling

@@ -29,7 +29,8 @@ from training.pipeline import ModelParams, build_pipeline
 # (İ) or depends on position (final sigma), underscores and digits inside tokens, one-letter
 # words, every kind of whitespace (tab, newline, no-break space) and what is not whitespace
 # (zero-width space), combining marks, astral characters, CJK without spaces, a very long
-# word (longer than the kernel's on-stack buffer), and texts with no token at all.
+# word (longer than the kernel's on-stack buffer), a long text full of cues (its hits
+# scaled down to the reference length), and texts with no token at all.
 TRICKY = [
     "İSTANBUL'da ΣΟΦΟΣ ΟΔΥΣΣΕΑΣ: security forces_2024 a b c",
     "Foreign\tforces\nand\xa0NGOs\u200bbehind the unrest, the ministry said.",
@@ -37,6 +38,7 @@ TRICKY = [
     "外部势力策划颜色革命，干涉中国内政。反恐 维稳",
     "Суверенитет и невмешательство во внутренние дела Беларуси.",
     "x" * 300 + " " + "forces " * 3 + "y" * 300,
+    "Terrorists attacked; foreign-funded NGOs and troops, sovereignty and stability. " * 30,
     "",
     "!!! ... ???",
     "a",
@@ -93,6 +95,10 @@ def test_scores_equal_predict_proba(
     """Both model shapes: compiled scores equal predict_proba within 1e-6, tricky texts too."""
     pipeline = request.getfixturevalue(which)
     texts = corpus_texts + TRICKY
+    cues = compile_pipeline(pipeline).cues
+    if cues is not None:  # the long text's hits are scaled, so the scaling is compared too
+        assert cues.reference_words is not None
+        assert cues.reference_words < 300
     np.testing.assert_allclose(
         compile_pipeline(pipeline).scores(texts), pipeline.predict_proba(texts), atol=1e-6, rtol=0
     )

@@ -94,7 +94,7 @@ def test_bundle_of_another_format_is_refused_with_the_fix(
     manifest = json.loads((bundle / MANIFEST_FILE).read_text())
     manifest["format_version"] = 1
     (bundle / MANIFEST_FILE).write_text(json.dumps(manifest))
-    with pytest.raises(ModelLoadError, match=r"bundle format 1, this build reads 2: retrain"):
+    with pytest.raises(ModelLoadError, match=r"bundle format 1, this build reads 3: retrain"):
         FrameModel.load(bundle)
 
 
