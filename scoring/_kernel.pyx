@@ -481,6 +481,26 @@ cdef Py_ssize_t _tokens(str text, Py_ssize_t* starts, Py_ssize_t* ends) noexcept
     return count
 
 
+def word_count(str text):
+    """len(scoring.cues.words(text)): maximal runs of word characters (regex `\\w+`), where a
+    run holding a Chinese character (U+3400 to U+9FFF) counts one word per two characters."""
+    cdef Py_ssize_t length = len(text), i = 0, start, count = 0
+    cdef bint han
+    cdef Py_UCS4 c
+    while i < length:
+        if not _is_word(text[i]):
+            i += 1
+            continue
+        start = i
+        han = False
+        while i < length and _is_word(text[i]):
+            c = text[i]
+            han = han or (0x3400 <= c <= 0x9FFF)
+            i += 1
+        count += (i - start + 1) // 2 if han else 1
+    return count
+
+
 cdef inline int _count(
     Vocabulary vocab, TermTable grow, Hits* hits, const Py_UCS4* buf, Py_ssize_t n,
 ) except -1:

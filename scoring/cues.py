@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from scoring._kernel import CueMatcher
+from scoring._kernel import word_count as _kernel_word_count
 
 CUE_FEATURE_PREFIX = "cue:"
 """Feature names of the cue groups: `cue:security/terror` and so on."""
@@ -31,18 +32,22 @@ def fold_case(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens; Chinese, written without spaces, counts two characters a word.
-
-    The length of a text in words: what the cue features are scaled by, and what the seed
-    statistics report.
-    """
+    """Word tokens (runs of word characters); Chinese, written without spaces, counts two
+    characters a word."""
     tokens: list[str] = []
-    for token in _WORD.findall(text.lower()):
+    for token in _WORD.findall(text):
         if _HAN.search(token):
             tokens.extend(token[i : i + 2] for i in range(0, len(token), 2))
         else:
             tokens.append(token)
     return tokens
+
+
+def word_count(text: str) -> int:
+    """len(words(text)), counted by the kernel without building the tokens: the length of a
+    text that the cue features are scaled by and the seed statistics report."""
+    count: int = _kernel_word_count(text)
+    return count
 
 
 def length_factor(text: str, reference_words: float | None) -> float:
@@ -55,7 +60,7 @@ def length_factor(text: str, reference_words: float | None) -> float:
     """
     if reference_words is None:
         return 1.0
-    return min(1.0, reference_words / max(len(words(text)), 1))
+    return min(1.0, reference_words / max(word_count(text), 1))
 
 
 class CuePatterns:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scoring.cues import words
+from scoring.cues import word_count
 from training.labelmap import LabelMap
 
 LABELS: tuple[str, ...] = ("security", "sovereignty", "colour_revolution")
@@ -88,8 +88,8 @@ class Corpus:
         return dict(sorted(Counter(self.langs).items()))
 
     def median_words(self) -> float:
-        """Median length in words (scoring.cues.words): the cue features' reference length."""
-        return float(statistics.median(len(words(text)) for text in self.texts))
+        """Median length in words (scoring.cues.word_count): the cue features' reference length."""
+        return float(statistics.median(word_count(text) for text in self.texts))
 
 
 def corpus_files(paths: Sequence[Path]) -> list[Path]:

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, length_factor, words
+from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, length_factor, word_count
 
 CUES_FILE = Path(__file__).parent / "cues.toml"
 
@@ -60,7 +60,7 @@ class CueCounts(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         self.groups_: Groups = tuple(CUE_GROUPS.items())
         self.reference_words_: float | None = None
         if self.length_norm:
-            lengths = [len(words(text)) for text in texts]
+            lengths = [word_count(text) for text in texts]
             self.reference_words_ = max(float(np.median(lengths)), 1.0) if lengths else None
         return self
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.cues import CuePatterns, length_factor, words
+from scoring.cues import CuePatterns, length_factor, word_count, words
 from training.lexicon import CUE_GROUPS
 
 PATTERNS = CuePatterns(CUE_GROUPS)
@@ -45,7 +45,7 @@ def test_counts_equal_the_regexes(pieces: list[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Foreign forces, behind the unrest!", ["foreign", "forces", "behind", "the", "unrest"]),
+        ("Foreign forces, behind the unrest!", ["Foreign", "forces", "behind", "the", "unrest"]),
         ("外部势力干涉内政", ["外部", "势力", "干涉", "内政"]),
         ("反恐 2022年", ["反恐", "20", "22", "年"]),
         ("!!! ...", []),
@@ -53,6 +53,7 @@ def test_counts_equal_the_regexes(pieces: list[str]) -> None:
 )
 def test_words_split_chinese_into_pairs_of_characters(text: str, expected: list[str]) -> None:
     assert words(text) == expected
+    assert word_count(text) == len(expected)
 
 
 def test_hits_of_texts_longer_than_the_reference_are_scaled_down_to_it() -> None:
@@ -60,3 +61,10 @@ def test_hits_of_texts_longer_than_the_reference_are_scaled_down_to_it() -> None
     assert length_factor("one two three four", 2.0) == 0.5
     assert length_factor("", 2.0) == 1.0  # no words: nothing to scale, no division by zero
     assert length_factor("one two three four", None) == 1.0  # a model without scaling
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab_1 .,-\n\tİé中国人民\u3400\u9fff\ua000🙂\u0301"))))
+def test_the_kernel_counts_the_words_the_regex_finds(text: str) -> None:
+    """Edges of the Chinese range, combining marks, astral characters, underscores."""
+    assert word_count(text) == len(words(text))
