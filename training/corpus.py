@@ -8,7 +8,7 @@ import io
 import json
 import statistics
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,8 +88,13 @@ class Corpus:
         return dict(sorted(Counter(self.langs).items()))
 
     def median_words(self) -> float:
-        """Median length in words (scoring.cues.word_count): the cue features' reference length."""
-        return float(statistics.median(word_count(text) for text in self.texts))
+        return median_words(self.texts)
+
+
+def median_words(texts: Iterable[str]) -> float:
+    """Median length in words (scoring.cues.word_count), at least 1: the reference length the
+    cue features scale long texts down to (training/lexicon.py)."""
+    return max(float(statistics.median(word_count(text) for text in texts)), 1.0)
 
 
 def corpus_files(paths: Sequence[Path]) -> list[Path]:

@@ -21,7 +21,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, length_factor, word_count
+from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, length_factor
+from training.corpus import median_words
 
 CUES_FILE = Path(__file__).parent / "cues.toml"
 
@@ -58,10 +59,7 @@ class CueCounts(BaseEstimator, TransformerMixin):  # type: ignore[misc]
 
     def fit(self, texts: Iterable[str], y: object = None) -> CueCounts:
         self.groups_: Groups = tuple(CUE_GROUPS.items())
-        self.reference_words_: float | None = None
-        if self.length_norm:
-            lengths = [word_count(text) for text in texts]
-            self.reference_words_ = max(float(np.median(lengths)), 1.0) if lengths else None
+        self.reference_words_: float | None = median_words(texts) if self.length_norm else None
         return self
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:

@@ -95,12 +95,12 @@ def test_scores_equal_predict_proba(
     """Both model shapes: compiled scores equal predict_proba within 1e-6, tricky texts too."""
     pipeline = request.getfixturevalue(which)
     texts = corpus_texts + TRICKY
-    cues = compile_pipeline(pipeline).cues
-    if cues is not None:  # the long text's hits are scaled, so the scaling is compared too
-        assert cues.reference_words is not None
-        assert cues.reference_words < 300
+    compiled = compile_pipeline(pipeline)
+    if compiled.cues is not None:  # the long text's hits are scaled, so the scaling is compared too
+        assert compiled.cues.reference_words is not None
+        assert compiled.cues.reference_words < 300
     np.testing.assert_allclose(
-        compile_pipeline(pipeline).scores(texts), pipeline.predict_proba(texts), atol=1e-6, rtol=0
+        compiled.scores(texts), pipeline.predict_proba(texts), atol=1e-6, rtol=0
     )
 
 
