@@ -24,8 +24,9 @@ from numpy.typing import NDArray
 
 from scoring._kernel import Vocabulary, huge_page_array, tfidf_row
 from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, length_factor
+from scoring.names import mask_names
 
-FORMAT = "framing-scorer/2"
+FORMAT = "framing-scorer/3"
 CHAR_FEATURE_MARK = "~"
 """Prefix of terms from a character view, so clients can tell them from words."""
 
@@ -65,9 +66,12 @@ class TextView:
     offsets: NDArray[np.int64]
     idf: NDArray[np.float32]
     weights: NDArray[np.float64]
+    names: tuple[str, ...] = ()
+    """Proper names dropped from texts before this view reads them (scoring/names.py)."""
 
     def __post_init__(self) -> None:
         self.vocabulary = Vocabulary(self.codes, self.offsets)
+        self._names = frozenset(self.names)
         self._tf = _tf_table(self.sublinear_tf)
         # One row per feature, [idf, weight per label]: the kernel reads one cache line.
         n, n_labels = self.weights.shape
@@ -78,6 +82,7 @@ class TextView:
 
     def row(self, text: str, decision: NDArray[np.float64]) -> Row:
         """The text's TF-IDF row; adds its contribution to `decision` (one value per label)."""
+        text = mask_names(text, self._names)
         indices, values = tfidf_row(
             text.lower() if self.lowercase else text,
             self.vocabulary,
@@ -104,6 +109,7 @@ class TextView:
             "lowercase": self.lowercase,
             "sublinear_tf": self.sublinear_tf,
             "l2": self.l2,
+            "names": list(self.names),
         }
 
 
@@ -264,6 +270,7 @@ class CompiledScorer:
                 offsets=arrays[f"view{i}_offsets"],
                 idf=arrays[f"view{i}_idf"],
                 weights=arrays[f"view{i}_weights"],
+                names=tuple(v["names"]),
             )
             for i, v in enumerate(meta["views"])
         ]
@@ -279,7 +286,8 @@ def compile_pipeline(pipeline: Any) -> CompiledScorer:
     """Extract a CompiledScorer from a fitted scikit-learn pipeline, or explain why it cannot.
 
     Supported: first step a TfidfVectorizer or a FeatureUnion of TfidfVectorizers (analyzer
-    'word' with the default token pattern, or 'char_wb'; float32) and cue counts; last step
+    'word' with the default token pattern, or 'char_wb'; float32; each alone or after a name
+    mask) and cue counts; last step
     a OneVsRestClassifier of linear models, either sigmoid-calibrated (ensemble=False) or
     logistic regressions.
     """
@@ -315,9 +323,13 @@ def compile_pipeline(pipeline: Any) -> CompiledScorer:
     return CompiledScorer(views, cues, intercepts, slopes, offsets)
 
 
-def _text_view(
-    name: str, vectorizer: Any, coefficients: NDArray[np.float64], start: int
-) -> TextView:
+def _text_view(name: str, part: Any, coefficients: NDArray[np.float64], start: int) -> TextView:
+    names: tuple[str, ...] = ()
+    vectorizer = part
+    if hasattr(part, "steps"):  # a name mask, then the vectorizer
+        if len(part.steps) != 2 or not hasattr(part.steps[0][1], "names_"):
+            raise UnsupportedPipelineError(f"view {name!r}: expected a name mask, then TF-IDF")
+        names, vectorizer = tuple(part.steps[0][1].names_), part.steps[1][1]
     params = vectorizer.get_params()
     problems = [
         f"{key}={params.get(key)!r}"
@@ -348,6 +360,7 @@ def _text_view(
         offsets=offsets,
         idf=idf,
         weights=np.ascontiguousarray(coefficients[start : start + n]),
+        names=names,
     )
 
 

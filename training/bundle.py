@@ -31,7 +31,7 @@ from scoring.scorer import CompiledScorer, compile_pipeline
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MODEL_FILE = "model.joblib"
 SCORER_FILE = "scorer.npz"
 MANIFEST_FILE = "manifest.json"

@@ -16,6 +16,7 @@ from service.errors import ModelLoadError
 from service.model import FrameModel
 from tests.conftest import TINY_CORPUS
 from training.bundle import (
+    FORMAT_VERSION,
     MANIFEST_FILE,
     MODEL_FILE,
     SCORER_FILE,
@@ -94,7 +95,9 @@ def test_bundle_of_another_format_is_refused_with_the_fix(
     manifest = json.loads((bundle / MANIFEST_FILE).read_text())
     manifest["format_version"] = 1
     (bundle / MANIFEST_FILE).write_text(json.dumps(manifest))
-    with pytest.raises(ModelLoadError, match=r"bundle format 1, this build reads 3: retrain"):
+    with pytest.raises(
+        ModelLoadError, match=rf"bundle format 1, this build reads {FORMAT_VERSION}: retrain"
+    ):
         FrameModel.load(bundle)
 
 
