@@ -75,7 +75,9 @@ class CuePatterns:
         self.names: tuple[str, ...] = tuple(groups)
         self._patterns = tuple(_group_pattern(cues) for cues in groups.values())
         self._index = {name: i for i, name in enumerate(self.names)}
-        self._matcher = CueMatcher([[(c, _part(c)) for c in cues] for cues in groups.values()])
+        self._matcher = CueMatcher(
+            [[(_text(c), _part(c)) for c in cues] for cues in groups.values()]
+        )
 
     def hits(self, text: str) -> list[int]:
         """Hits of each group in `text`: len(pattern.findall(folded text)) per group."""
@@ -119,21 +121,33 @@ def _node_pattern(node: dict[str, Any]) -> str:
     return "(?:" + "|".join(branches) + ")" + ("?" if ends_here else "")
 
 
+STEM_MARK = "-"
+"""Ends a short cue that is a stem: "войн-" matches война, войны, войну; "riot-" riots."""
+
+
+def _text(cue: str) -> str:
+    """What `cue` matches: the cue without its stem mark."""
+    return cue.removesuffix(STEM_MARK)
+
+
 def _part(cue: str) -> int:
     """Which of a group pattern's three alternatives holds `cue`."""
     if not _SPACED.match(cue):
         return _ANYWHERE
-    return _AFTER_WORD_START if len(cue) > _SHORT else _WHOLE_WORD
+    if len(cue) > _SHORT or cue.endswith(STEM_MARK):
+        return _AFTER_WORD_START
+    return _WHOLE_WORD
 
 
 def _group_pattern(cues: Sequence[str]) -> re.Pattern[str]:
     # Scripts written with spaces get a word start, so "coup" does not fire inside "recoup";
-    # short cues also need a word end ("isis" is not "crisis", "nato" not "senato").
-    # Chinese and Arabic (clitics attach to words) match anywhere.
+    # short cues also need a word end ("war" is not "warsaw", "nato" not the Polish
+    # "natomiast"), unless marked as stems. Chinese and Arabic (clitics attach to words)
+    # match anywhere.
     parts = [
-        rf"\b{_trie(c for c in cues if _part(c) == _AFTER_WORD_START)}",
-        rf"\b{_trie(c for c in cues if _part(c) == _WHOLE_WORD)}\b",
-        _trie(c for c in cues if _part(c) == _ANYWHERE),
+        rf"\b{_trie(_text(c) for c in cues if _part(c) == _AFTER_WORD_START)}",
+        rf"\b{_trie(_text(c) for c in cues if _part(c) == _WHOLE_WORD)}\b",
+        _trie(_text(c) for c in cues if _part(c) == _ANYWHERE),
     ]
     return re.compile("|".join(f"(?:{p})" for p in parts if p not in (r"\b", r"\b\b", "")))
 

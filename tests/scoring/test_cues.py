@@ -68,3 +68,12 @@ def test_hits_of_texts_longer_than_the_reference_are_scaled_down_to_it() -> None
 def test_the_kernel_counts_the_words_the_regex_finds(text: str) -> None:
     """Edges of the Chinese range, combining marks, astral characters, underscores."""
     assert word_count(text) == len(words(text))
+
+
+def test_short_cues_are_whole_words_unless_marked_as_stems() -> None:
+    """'war' must not fire in 'Warsaw'; 'riot-' is a stem and fires in 'riots'."""
+    patterns = CuePatterns({"g/whole": ["war"], "g/stem": ["riot-"]})
+    assert patterns.hits("war, wars, Warsaw") == [1, 0]
+    assert patterns.hits("riot, riots, rioters, patriot") == [0, 3]
+    assert patterns.regex_hits("riot, riots, rioters, patriot") == [0, 3]
+    assert patterns.spans("the riots", "g/stem") == [(4, 8)]
