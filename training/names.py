@@ -3,17 +3,19 @@
 A token is a name when it is capitalised in nearly all of its occurrences inside a
 sentence, where capitals mark names and not the start of a sentence. German capitalises
 every noun and title-case headlines every word, so texts where many in-sentence words are
-capitalised do not count. Words of the cue lexicons ("NATO", "Maidan", "Soros") are frame
-vocabulary and never count as names. scoring/names.py masks the learnt names.
+capitalised do not count. A word the cue lexicons count ("NATO", "Maidan", "Soros") is frame
+vocabulary and never a name. scoring/names.py masks the learnt names.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import cache
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from scoring.cues import CuePatterns
 from scoring.names import NAME_TOKEN, mask_names
 from training.lexicon import CUE_GROUPS
 
@@ -38,12 +40,12 @@ def learn_names(
     min_count: int = 3,
     capitalised_share: float = 0.9,
     max_capitals_in_text: float = 0.2,
-    protected: Sequence[str] = (),
+    protected: Callable[[str], bool] = lambda token: False,
 ) -> tuple[str, ...]:
     """Lower-case forms of the tokens capitalised in at least `capitalised_share` of their
     in-sentence occurrences (at least `min_count`), counted in the texts where at most
-    `max_capitals_in_text` of in-sentence tokens are capitalised; none starting with a
-    `protected` stem. Sorted, so a fitted model pickles the same way every run."""
+    `max_capitals_in_text` of in-sentence tokens are capitalised; none that is `protected`.
+    Sorted, so a fitted model pickles the same way every run."""
     capitalised: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     for text in texts:
@@ -55,21 +57,25 @@ def learn_names(
             key = token.lower()
             seen[key] += 1
             capitalised[key] += is_capital
-    stems = tuple(stem for stem in protected if stem)
     return tuple(
         sorted(
             key
             for key, count in seen.items()
             if count >= min_count
             and capitalised[key] >= capitalised_share * count
-            and not key.startswith(stems)
+            and not protected(key)
         )
     )
 
 
-def cue_stems() -> tuple[str, ...]:
-    """The one-word cues of the lexicons: a token starting with one is frame vocabulary."""
-    return tuple(sorted({cue for cues in CUE_GROUPS.values() for cue in cues if " " not in cue}))
+def is_cue_word(token: str) -> bool:
+    """Whether the cue lexicons count `token` on its own as a cue."""
+    return any(_cue_patterns().hits(token))
+
+
+@cache
+def _cue_patterns() -> CuePatterns:
+    return CuePatterns(CUE_GROUPS)
 
 
 class NameMask(BaseEstimator, TransformerMixin):  # type: ignore[misc]
@@ -88,7 +94,7 @@ class NameMask(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             self.min_count,
             self.capitalised_share,
             self.max_capitals_in_text,
-            protected=cue_stems(),
+            protected=is_cue_word,
         )
         return self
 
