@@ -44,6 +44,14 @@ def test_fit_writes_bundle_and_prints_heldout_metrics(
     assert "training:" in stdout  # the progress bar
     assert "held-out: micro-F1" in stdout
     assert read_manifest(out).corpus["size"] == 40
+    assert read_manifest(out).params["mask_names"] is True
+
+
+def test_keep_names_keeps_them_in_the_character_view(tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    args = ["fit", str(TINY_CORPUS), "--out", str(out), "--min-per-label", "5", "--jobs", "1"]
+    assert main([*args, "--folds", "3", "--keep-names", "-q"]) == 0
+    assert read_manifest(out).params["mask_names"] is False
 
 
 @pytest.mark.parametrize(
