@@ -1,4 +1,5 @@
-"""Matching the multilingual cue lexicons: one regex per cue group, and case folding.
+"""Matching the multilingual cue lexicons: one regex per cue group, case folding, and what a
+word is (the word view's tokens, and the words a text's length is counted in).
 
 A cue is a lower-case stem or phrase matched as a substring, so one entry covers the
 inflected forms of Russian, Polish or Bulgarian words and needs no tokeniser for Chinese.
@@ -14,6 +15,9 @@ from typing import Any
 
 from scoring._kernel import CueMatcher
 from scoring._kernel import word_count as _kernel_word_count
+
+WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+"""scikit-learn's default word pattern (two or more word characters); the kernel's tokens."""
 
 CUE_FEATURE_PREFIX = "cue:"
 """Feature names of the cue groups: `cue:security/terror` and so on."""

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-NAME_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+from scoring.cues import WORD_TOKEN_PATTERN
+
+NAME_TOKEN = re.compile(WORD_TOKEN_PATTERN)
 """Tokens that can be names: the word view's tokens (two or more word characters)."""
 
 _UPPER_CASE = "".join(c for c in map(chr, range(0x10000)) if c.isupper())

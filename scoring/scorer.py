@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scoring._kernel import Vocabulary, huge_page_array, tfidf_row
-from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, length_factor
+from scoring.cues import CUE_FEATURE_PREFIX, WORD_TOKEN_PATTERN, CuePatterns, length_factor
 from scoring.names import mask_names
 
 FORMAT = "framing-scorer/3"
@@ -31,8 +31,6 @@ CHAR_FEATURE_MARK = "~"
 """Prefix of terms from a character view, so clients can tell them from words."""
 
 _TF_TABLE_SIZE = 1 << 12
-WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-"""scikit-learn's default word pattern (two or more word characters); the kernel's tokens."""
 
 Row = tuple[NDArray[np.int32], NDArray[np.float32]]
 """A text's TF-IDF row in one view: feature indices and values."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, fold_case
-from scoring.scorer import CHAR_FEATURE_MARK, WORD_TOKEN_PATTERN
+from scoring.cues import CUE_FEATURE_PREFIX, WORD_TOKEN_PATTERN, CuePatterns, fold_case
+from scoring.scorer import CHAR_FEATURE_MARK
 
 MAX_SPANS_PER_TERM = 20
 """Enough to highlight a term in a long article without letting one term bloat a response."""

@@ -43,6 +43,12 @@ def _patterns(groups: Groups) -> CuePatterns:
     return CuePatterns(dict(groups))
 
 
+def is_cue_word(token: str) -> bool:
+    """Whether the cue lexicons count `token` on its own as a cue (the name mask never
+    drops such a word: training/names.py)."""
+    return any(_patterns(tuple(CUE_GROUPS.items())).hits(token))
+
+
 class CueCounts(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     """scale * log(1 + hits * length factor) per cue group.
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import cache
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from scoring.cues import CuePatterns
 from scoring.names import NAME_TOKEN, mask_names
-from training.lexicon import CUE_GROUPS
+from training.lexicon import is_cue_word
 
 SENTENCE_BREAKS = frozenset('.!?…:;"«»“”\n')
 """Characters after which the next word may be capitalised for no other reason."""
@@ -66,16 +64,6 @@ def learn_names(
             and not protected(key)
         )
     )
-
-
-def is_cue_word(token: str) -> bool:
-    """Whether the cue lexicons count `token` on its own as a cue."""
-    return any(_cue_patterns().hits(token))
-
-
-@cache
-def _cue_patterns() -> CuePatterns:
-    return CuePatterns(CUE_GROUPS)
 
 
 class NameMask(BaseEstimator, TransformerMixin):  # type: ignore[misc]

@@ -12,7 +12,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from scoring.scorer import WORD_TOKEN_PATTERN
+from scoring.cues import WORD_TOKEN_PATTERN
 from training.lexicon import CueCounts
 from training.names import NameMask
 from training.vectorizer import KernelTfidfVectorizer

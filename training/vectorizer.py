@@ -26,7 +26,8 @@ from scoring._kernel import (
     keep_columns,
     word_ngrams,
 )
-from scoring.scorer import WORD_TOKEN_PATTERN, vocabulary_arrays
+from scoring.cues import WORD_TOKEN_PATTERN
+from scoring.scorer import vocabulary_arrays
 
 
 class KernelTfidfVectorizer(TfidfVectorizer):  # type: ignore[misc]

@@ -7,7 +7,7 @@ import numpy as np
 
 from scoring.cues import fold_case
 from training.corpus import LABELS
-from training.lexicon import CUE_GROUPS, CueCounts
+from training.lexicon import CUE_GROUPS, CueCounts, is_cue_word
 
 
 def test_cues_are_folded_and_trimmed() -> None:
@@ -55,3 +55,12 @@ def test_a_long_text_counts_its_hits_at_the_reference_length() -> None:
     assert _terror(counts.transform([long]).toarray()) == np.float32(np.log1p(1))
     raw = CueCounts(scale=1.0, length_norm=False).fit(["w"])
     assert _terror(raw.transform([long]).toarray()) == np.float32(np.log1p(2))
+
+
+def test_a_cue_word_is_what_the_lexicons_count() -> None:
+    """Stems protect their inflected forms; a whole-word cue ("war") does not protect "Warsaw"."""
+    assert is_cue_word("nato")
+    assert is_cue_word("maidan")
+    assert is_cue_word("riots")  # the stem "riot-"
+    assert not is_cue_word("warsaw")
+    assert not is_cue_word("vilnius")

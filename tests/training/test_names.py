@@ -3,7 +3,8 @@ are rare, never a cue of the lexicons."""
 
 from __future__ import annotations
 
-from training.names import NameMask, in_sentence_tokens, is_cue_word, learn_names
+from training.lexicon import is_cue_word
+from training.names import NameMask, in_sentence_tokens, learn_names
 
 CORPUS = [
     "Officials in Vilnius said that the long talks with Riga went well for both of them.",
@@ -49,15 +50,6 @@ def test_cue_words_are_never_names() -> None:
     corpus = ["Crowds of angry people marched to the Maidan while officials of NATO watched."] * 5
     assert learn_names(corpus, min_count=3) == ("maidan", "nato")
     assert learn_names(corpus, min_count=3, protected=is_cue_word) == ()
-
-
-def test_a_cue_word_is_what_the_lexicons_count() -> None:
-    """Stems protect their inflected forms; a whole-word cue ("war") does not protect "Warsaw"."""
-    assert is_cue_word("nato")
-    assert is_cue_word("maidan")
-    assert is_cue_word("riots")  # the stem "riot-"
-    assert not is_cue_word("warsaw")
-    assert not is_cue_word("vilnius")
 
 
 def test_the_mask_drops_what_it_learnt() -> None:
