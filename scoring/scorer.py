@@ -285,9 +285,8 @@ def compile_pipeline(pipeline: Any) -> CompiledScorer:
 
     Supported: first step a TfidfVectorizer or a FeatureUnion of TfidfVectorizers (analyzer
     'word' with the default token pattern, or 'char_wb'; float32; each alone or after a name
-    mask) and cue counts; last step
-    a OneVsRestClassifier of linear models, either sigmoid-calibrated (ensemble=False) or
-    logistic regressions.
+    mask) and cue counts; last step a OneVsRestClassifier of linear models, either
+    sigmoid-calibrated (ensemble=False) or logistic regressions.
     """
     features, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
     if len(pipeline.steps) != 2:

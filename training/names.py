@@ -20,6 +20,11 @@ from training.lexicon import is_cue_word
 SENTENCE_BREAKS = frozenset('.!?…:;"«»“”\n')
 """Characters after which the next word may be capitalised for no other reason."""
 
+# What makes a name: the defaults of both learn_names and NameMask.
+MIN_COUNT = 3
+CAPITALISED_SHARE = 0.9
+MAX_CAPITALS_IN_TEXT = 0.2
+
 
 def in_sentence_tokens(text: str) -> Iterator[str]:
     """The name-candidate tokens of `text` that do not open a sentence (or the text)."""
@@ -35,9 +40,9 @@ def in_sentence_tokens(text: str) -> Iterator[str]:
 
 def learn_names(
     texts: Iterable[str],
-    min_count: int = 3,
-    capitalised_share: float = 0.9,
-    max_capitals_in_text: float = 0.2,
+    min_count: int = MIN_COUNT,
+    capitalised_share: float = CAPITALISED_SHARE,
+    max_capitals_in_text: float = MAX_CAPITALS_IN_TEXT,
     protected: Callable[[str], bool] = lambda token: False,
 ) -> tuple[str, ...]:
     """Lower-case forms of the tokens capitalised in at least `capitalised_share` of their
@@ -70,7 +75,10 @@ class NameMask(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     """Drops the training corpus's proper names from texts (scoring.names.mask_names)."""
 
     def __init__(
-        self, min_count: int = 3, capitalised_share: float = 0.9, max_capitals_in_text: float = 0.2
+        self,
+        min_count: int = MIN_COUNT,
+        capitalised_share: float = CAPITALISED_SHARE,
+        max_capitals_in_text: float = MAX_CAPITALS_IN_TEXT,
     ) -> None:
         self.min_count = min_count
         self.capitalised_share = capitalised_share
