@@ -23,7 +23,7 @@ from training.evaluate import (
     metrics_by_language,
 )
 from training.fits import FitJob, fold_jobs, out_of_fold, run_fits
-from training.pipeline import SGD_FROM_DOCS, ModelParams
+from training.pipeline import ModelParams
 from training.report import render_markdown
 
 logger = logging.getLogger(__name__)
@@ -56,10 +56,14 @@ class TrainOptions:
         return folds + 2 if folds else 2
 
 
-LARGE_CORPUS = SGD_FROM_DOCS
+LARGE_CORPUS = 30_000
 """From this many documents a training run defaults to a validation split instead of 5-fold
-cross-validation: 10 % of such a corpus is thousands of documents, enough to choose three
-thresholds, and the run needs 2 fits instead of 7."""
+cross-validation: 10 % of such a corpus is 3,000 documents, enough to choose three
+thresholds, and the run needs 2 fits instead of 7. Below it, SGD's folds are cheap: the whole
+5-fold SGD run took 31 / 57 / 86 s on 10k / 20k / 30k synthetic paragraphs (2 cores), and
+out-of-fold scores of the whole training split choose steadier thresholds than a tenth of it.
+On the 9,747 seeds SGD scored real-dev micro-F1 0.739 with a validation split and 0.744 with
+5 folds (the calibrated LinearSVC: 0.746)."""
 
 Progress = Callable[[str], None]
 

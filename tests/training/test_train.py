@@ -12,14 +12,18 @@ import pytest
 from tests.conftest import TINY_CORPUS
 from training.corpus import load_corpus
 from training.fits import FitJob, run_fits
-from training.pipeline import ModelParams
+from training.pipeline import SGD_FROM_DOCS, ModelParams
 from training.train import LARGE_CORPUS, TrainOptions, train
 
 
 def test_large_corpora_default_to_a_validation_split_and_sgd() -> None:
     small, large = TrainOptions().resolved(LARGE_CORPUS - 1), TrainOptions().resolved(LARGE_CORPUS)
-    assert (small.folds, small.params.linear_model) == (5, "linear_svc")
-    assert (large.folds, large.params.linear_model) == (0, "sgd")
+    assert (small.folds, large.folds) == (5, 0)
+    assert large.params.linear_model == "sgd"
+    # SGD comes first: between the two switches it keeps 5-fold thresholds.
+    assert SGD_FROM_DOCS < LARGE_CORPUS
+    middle = TrainOptions().resolved(SGD_FROM_DOCS)
+    assert (middle.folds, middle.params.linear_model) == (5, "sgd")
     assert TrainOptions().fit_count(100) == 7  # 5 folds, held-out model, final model
     assert TrainOptions().fit_count(LARGE_CORPUS) == 2  # held-out model, final model
     assert TrainOptions(folds=3).resolved(LARGE_CORPUS).folds == 3  # an explicit choice wins
