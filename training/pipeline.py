@@ -1,4 +1,4 @@
-"""The scikit-learn pipeline: word and character TF-IDF, a calibrated linear model per label."""
+"""The scikit-learn pipeline: word and character TF-IDF, cue counts, a linear model per label."""
 
 from __future__ import annotations
 
