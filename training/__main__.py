@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -97,7 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=defaults.n_jobs, help="fits run in parallel (default: 2)"
     )
     fit.add_argument(
-        "--c", type=float, default=ModelParams().c, help="inverse regularisation strength"
+        "--c",
+        type=_positive,
+        default=None,
+        help="inverse regularisation strength of linear_svc and logistic_regression "
+        f"(default: {ModelParams().c})",
+    )
+    fit.add_argument(
+        "--sgd-alpha",
+        type=_positive,
+        default=None,
+        help=f"L2 penalty of sgd (default: {ModelParams().sgd_alpha:g})",
     )
     fit.add_argument(
         "--linear-model",
@@ -160,6 +171,39 @@ def _folds(value: str) -> int:
     return folds
 
 
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{value}: must be a positive number")
+    return number
+
+
+class UsageError(Exception):
+    """Flags that contradict each other or the corpus."""
+
+
+def model_params(args: argparse.Namespace, n_docs: int) -> ModelParams:
+    """The model the flags ask for. A penalty flag for a model the corpus will not be fitted
+    with is refused rather than ignored: `auto` switches model at SGD_FROM_DOCS documents."""
+    params = ModelParams(linear_model=args.linear_model, mask_names=not args.keep_names)
+    if args.c is not None:
+        params = replace(params, c=args.c)
+    if args.sgd_alpha is not None:
+        params = replace(params, sgd_alpha=args.sgd_alpha)
+    model = params.for_corpus(n_docs).linear_model
+    if args.c is not None and model == "sgd":
+        raise UsageError(
+            f"--c does not apply: this corpus ({n_docs:,} documents) is fitted by sgd; "
+            "use --sgd-alpha, or --linear-model linear_svc"
+        )
+    if args.sgd_alpha is not None and model != "sgd":
+        raise UsageError(
+            f"--sgd-alpha does not apply: this corpus ({n_docs:,} documents) is fitted by "
+            f"{model}; use --c, or --linear-model sgd"
+        )
+    return params
+
+
 def run_fit(args: argparse.Namespace) -> int:
     columns = CsvColumns(
         text=args.text_column,
@@ -180,9 +224,7 @@ def run_fit(args: argparse.Namespace) -> int:
         heldout_fraction=args.heldout,
         seed=args.seed,
         n_jobs=args.jobs,
-        params=ModelParams(
-            c=args.c, linear_model=args.linear_model, mask_names=not args.keep_names
-        ),
+        params=model_params(args, len(corpus.examples)),
     )
     with tqdm(
         total=options.fit_count(len(corpus.examples)),
@@ -275,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
-    except (BundleError, CorpusError, LabelMapError) as err:
+    except (BundleError, CorpusError, LabelMapError, UsageError) as err:
         print(f"framing-train: error: {err}", file=sys.stderr)
         return 2
 

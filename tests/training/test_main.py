@@ -11,8 +11,9 @@ import pytest
 
 import training.__main__
 from tests.conftest import TINY_CORPUS, first_line_then_close
-from training.__main__ import main
+from training.__main__ import UsageError, build_parser, main, model_params
 from training.bundle import read_manifest
+from training.pipeline import SGD_FROM_DOCS
 from training.pipes import CLOSED_PIPE_STATUS
 from training.train import TrainOptions
 
@@ -92,6 +93,39 @@ def test_label_map_file_errors_are_reported(
     code = main(["fit", str(TINY_CORPUS), "--label-map", str(label_map)])
     assert code == 2
     assert "unknown frame(s) economy" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--linear-model", "sgd", "--c", "2"], "--c does not apply"),
+        (["--linear-model", "linear_svc", "--sgd-alpha", "1e-4"], "--sgd-alpha does not apply"),
+    ],
+)
+def test_a_penalty_for_the_other_model_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    """`auto` picks the model by corpus size, so a flag the fit would ignore is an error."""
+    out = tmp_path / "out"
+    code = main(["fit", str(TINY_CORPUS), "--out", str(out), "--min-per-label", "5", *flags])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_auto_refuses_c_once_the_corpus_is_fitted_by_sgd() -> None:
+    args = build_parser().parse_args(["fit", "--c", "2"])
+    assert model_params(args, SGD_FROM_DOCS - 1).c == 2
+    with pytest.raises(UsageError, match=f"{SGD_FROM_DOCS:,} documents"):
+        model_params(args, SGD_FROM_DOCS)
+
+
+def test_sgd_alpha_reaches_the_bundle(tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    args = ["fit", str(TINY_CORPUS), "--out", str(out), "--min-per-label", "5", "--jobs", "1"]
+    assert main([*args, "--folds", "3", "--linear-model", "sgd", "--sgd-alpha", "1e-4", "-q"]) == 0
+    params = read_manifest(out).params
+    assert (params["linear_model"], params["sgd_alpha"]) == ("sgd", 1e-4)
 
 
 @pytest.mark.parametrize("folds", ["1", "-2", "many"])
