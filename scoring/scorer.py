@@ -26,7 +26,10 @@ from scoring._kernel import Vocabulary, huge_page_array, tfidf_row
 from scoring.cues import CUE_FEATURE_PREFIX, WORD_TOKEN_PATTERN, CuePatterns, length_factor
 from scoring.names import mask_names
 
-FORMAT = "framing-scorer/3"
+FORMAT = "framing-scorer/4"
+READABLE_FORMATS = (FORMAT, "framing-scorer/3")
+"""Format 4 added cue look-alikes (scoring.cues.LOOK_ALIKE_MARK); a format-3 file has none,
+so it scores as it did."""
 CHAR_FEATURE_MARK = "~"
 """Prefix of terms from a character view, so clients can tell them from words."""
 
@@ -254,8 +257,10 @@ class CompiledScorer:
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         meta = json.loads(arrays["meta"].tobytes())
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"scorer format {meta.get('format')!r}, this build reads {FORMAT!r}")
+        if meta.get("format") not in READABLE_FORMATS:
+            raise ValueError(
+                f"scorer format {meta.get('format')!r}, this build reads {READABLE_FORMATS}"
+            )
         views = [
             TextView(
                 name=v["name"],

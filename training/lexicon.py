@@ -21,7 +21,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from scoring.cues import CUE_FEATURE_PREFIX, CuePatterns, length_factor
+from scoring.cues import CUE_FEATURE_PREFIX, LOOK_ALIKE_MARK, CuePatterns, length_factor
 from training.corpus import median_words
 
 CUES_FILE = Path(__file__).parent / "cues.toml"
@@ -29,11 +29,18 @@ CUES_FILE = Path(__file__).parent / "cues.toml"
 
 def _load_groups() -> dict[str, tuple[str, ...]]:
     groups = tomllib.loads(CUES_FILE.read_text(encoding="utf-8"))["groups"]
-    return {name: tuple(group["cues"]) for name, group in groups.items()}
+    return {
+        name: (
+            *group["cues"],
+            *(LOOK_ALIKE_MARK + phrase for phrase in group.get("look_alikes", ())),
+        )
+        for name, group in groups.items()
+    }
 
 
 CUE_GROUPS: dict[str, tuple[str, ...]] = _load_groups()
-"""Frame/concept -> cues, in a fixed order: the order of the features."""
+"""Frame/concept -> cues, then its look-alikes marked with LOOK_ALIKE_MARK, in a fixed
+order: the order of the features."""
 
 Groups = tuple[tuple[str, tuple[str, ...]], ...]
 

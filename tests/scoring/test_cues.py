@@ -77,3 +77,30 @@ def test_short_cues_are_whole_words_unless_marked_as_stems() -> None:
     assert patterns.hits("riot, riots, rioters, patriot") == [0, 3]
     assert patterns.regex_hits("riot, riots, rioters, patriot") == [0, 3]
     assert patterns.spans("the riots", "g/stem") == [(4, 8)]
+
+
+def test_look_alikes_cancel_the_cue_they_hold() -> None:
+    """自主权 (autonomy) holds 主权 (sovereignty): its hits cancel the cue's, in the counts
+    and in the evidence spans."""
+    patterns = CuePatterns({"g/authority": ["主权", "!自主权"], "g/other": ["企业"]})
+    text = "维护国家主权，扩大企业自主权"
+    assert patterns.hits(text) == patterns.regex_hits(text) == [1, 1]
+    assert patterns.spans(text, "g/authority") == [(4, 6)]
+    assert patterns.hits("自主权") == [0, 0]  # never below zero
+
+
+def test_a_look_alike_must_hold_exactly_one_cue_of_its_group() -> None:
+    with pytest.raises(ValueError, match="look-alike '自治'"):
+        CuePatterns({"g/authority": ["主权", "!自治"]})
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("扩大企业经营自主权", "sovereignty/authority"),
+        ("内政部长周六发表讲话", "sovereignty/internal affairs"),
+        ("新能源汽车渗透率升至四成", "colour_revolution/foreign hand"),
+    ],
+)
+def test_the_lexicons_chinese_look_alikes_are_no_hits(text: str, group: str) -> None:
+    assert PATTERNS.hits(text)[PATTERNS.names.index(group)] == 0

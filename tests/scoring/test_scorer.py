@@ -3,6 +3,7 @@ it cannot reproduce."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from sklearn.pipeline import Pipeline
 
 from scoring._kernel import Vocabulary
 from scoring.scorer import (
+    FORMAT,
     CompiledScorer,
     TextView,
     UnsupportedPipelineError,
@@ -109,6 +111,22 @@ def test_saved_scorer_scores_the_same(framing_pipeline: Pipeline, tmp_path: Path
     compiled = compile_pipeline(framing_pipeline)
     compiled.save(tmp_path / "scorer.npz")
     loaded = CompiledScorer.load(tmp_path / "scorer.npz")
+    np.testing.assert_array_equal(loaded.scores(TRICKY), compiled.scores(TRICKY))
+
+
+def test_a_format_3_file_is_still_read(framing_pipeline: Pipeline, tmp_path: Path) -> None:
+    """Format 4 only added cue look-alikes, so bundles trained before them keep serving."""
+    compiled = compile_pipeline(framing_pipeline)
+    compiled.save(tmp_path / "scorer.npz")
+    with np.load(tmp_path / "scorer.npz") as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(arrays["meta"].tobytes())
+    assert meta["format"] == FORMAT == "framing-scorer/4"
+    arrays["meta"] = np.frombuffer(
+        json.dumps({**meta, "format": "framing-scorer/3"}).encode(), dtype=np.uint8
+    )
+    np.savez(tmp_path / "old.npz", **arrays)
+    loaded = CompiledScorer.load(tmp_path / "old.npz")
     np.testing.assert_array_equal(loaded.scores(TRICKY), compiled.scores(TRICKY))
 
 
