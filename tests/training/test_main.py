@@ -110,7 +110,7 @@ def test_a_penalty_for_the_other_model_is_refused(
     code = main(["fit", str(TINY_CORPUS), "--out", str(out), "--min-per-label", "5", *flags])
     assert code == 2
     assert message in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
+    assert not out.exists()
 
 
 def test_auto_refuses_c_once_the_corpus_is_fitted_by_sgd() -> None:
