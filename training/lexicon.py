@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,9 @@ order: the order of the features."""
 
 Groups = tuple[tuple[str, tuple[str, ...]], ...]
 
+_LEXICON: Groups = tuple(CUE_GROUPS.items())
+"""CUE_GROUPS as a hashable key for _patterns, built once rather than on every lookup."""
+
 
 @lru_cache(maxsize=4)
 def _patterns(groups: Groups) -> CuePatterns:
@@ -53,7 +56,13 @@ def _patterns(groups: Groups) -> CuePatterns:
 def is_cue_word(token: str) -> bool:
     """Whether the cue lexicons count `token` on its own as a cue (the name mask never
     drops such a word: training/names.py)."""
-    return any(_patterns(tuple(CUE_GROUPS.items())).hits(token))
+    return any(_lexicon_patterns().hits(token))
+
+
+@cache
+def _lexicon_patterns() -> CuePatterns:
+    # No lookup key to hash: is_cue_word runs once per name candidate.
+    return _patterns(_LEXICON)
 
 
 class CueCounts(BaseEstimator, TransformerMixin):  # type: ignore[misc]
@@ -71,7 +80,7 @@ class CueCounts(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         self.length_norm = length_norm
 
     def fit(self, texts: Iterable[str], y: object = None) -> CueCounts:
-        self.groups_: Groups = tuple(CUE_GROUPS.items())
+        self.groups_: Groups = _LEXICON
         self.reference_words_: float | None = median_words(texts) if self.length_norm else None
         return self
 
