@@ -126,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
         "which places they name (better on text from other sources; a corpus whose labels "
         "follow its names, e.g. one outlet's tags, may score higher in-domain with them)",
     )
+    fit.add_argument(
+        "--decorrelate",
+        type=_label_list,
+        default=None,
+        metavar="LABELS",
+        help="comma-separated labels whose model is fitted with the other labels "
+        "decorrelated, so it learns from its own evidence rather than from frames that "
+        "co-occur with it in the corpus; 'none' for none (default: "
+        f"{','.join(ModelParams().decorrelated_labels)})",
+    )
     fit.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     evaluate = commands.add_parser(
         "evaluate",
@@ -178,6 +188,18 @@ def _positive(value: str) -> float:
     return number
 
 
+def _label_list(value: str) -> tuple[str, ...]:
+    if value.strip().lower() == "none":
+        return ()
+    labels = tuple(label.strip() for label in value.split(",") if label.strip())
+    unknown = [label for label in labels if label not in LABELS]
+    if unknown or not labels:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: use 'none' or labels among {', '.join(LABELS)}"
+        )
+    return labels
+
+
 class UsageError(Exception):
     """Flags that contradict each other or the corpus."""
 
@@ -190,6 +212,8 @@ def model_params(args: argparse.Namespace, n_docs: int) -> ModelParams:
         params = replace(params, c=args.c)
     if args.sgd_alpha is not None:
         params = replace(params, sgd_alpha=args.sgd_alpha)
+    if args.decorrelate is not None:
+        params = replace(params, decorrelated_labels=args.decorrelate)
     model = params.for_corpus(n_docs).linear_model
     if args.c is not None and model == "sgd":
         raise UsageError(

@@ -158,3 +158,23 @@ def test_a_closed_output_pipe_ends_quietly(tmp_path: Path) -> None:
     status, stderr = first_line_then_close([*command, *options, "--min-per-label", "5"])
     assert status == CLOSED_PIPE_STATUS
     assert "Traceback" not in stderr
+
+
+def test_decorrelated_labels_reach_the_bundle(tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    args = ["fit", str(TINY_CORPUS), "--out", str(out), "--min-per-label", "5", "--jobs", "1"]
+    assert main([*args, "--folds", "3", "--decorrelate", "security,colour_revolution", "-q"]) == 0
+    assert read_manifest(out).params["decorrelated_labels"] == ["security", "colour_revolution"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("none", ()), ("sovereignty", ("sovereignty",))])
+def test_decorrelate_takes_labels_or_none(value: str, expected: tuple[str, ...]) -> None:
+    args = build_parser().parse_args(["fit", "--decorrelate", value])
+    assert model_params(args, 100).decorrelated_labels == expected
+
+
+def test_an_unknown_label_to_decorrelate_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", str(TINY_CORPUS), "--decorrelate", "economy"])
+    assert exit_info.value.code == 2
+    assert "use 'none' or labels among security" in capsys.readouterr().err

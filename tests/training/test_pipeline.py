@@ -6,6 +6,7 @@ import pytest
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import SGDClassifier
 
+from training.corpus import LABELS
 from training.pipeline import SGD_FROM_DOCS, ModelParams, build_pipeline
 
 
@@ -27,3 +28,8 @@ def test_each_label_model_is_the_resolved_one() -> None:
 def test_an_unresolved_auto_is_refused() -> None:
     with pytest.raises(ValueError, match="resolved by for_corpus"):
         build_pipeline(ModelParams())
+
+
+def test_sovereignty_is_decorrelated_by_default() -> None:
+    clf = build_pipeline(ModelParams().for_corpus(100)).named_steps["clf"]
+    assert [LABELS[j] for j in clf.decorrelated] == ["sovereignty"]
