@@ -240,8 +240,9 @@ def run_fit(args: argparse.Namespace) -> int:
         args.corpus, columns=columns, label_map=label_map, min_per_label=args.min_per_label
     )
     print(
-        f"corpus: {len(corpus.examples):,} documents from {len(corpus.sources)} file(s); "
-        f"labels {corpus.label_counts()}; languages {corpus.lang_counts()}"
+        f"corpus: {len(corpus.examples):,} documents from {len(corpus.sources)} file(s) "
+        f"({corpus.duplicates.describe()}); labels {corpus.label_counts()}; "
+        f"languages {corpus.lang_counts()}"
     )
     options = TrainOptions(
         folds=args.folds,

@@ -59,6 +59,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         "## Corpus",
         "",
+        f"Repeated texts merged into their first row: {corpus.get('repeated_texts_merged', 0):,}.",
+        "",
         "| label | documents |",
         "|---|---:|",
         *(f"| {label} | {n:,} |" for label, n in corpus["label_counts"].items()),

@@ -157,6 +157,7 @@ def _manifest_fields(
             "languages": corpus.lang_counts(),
             "median_words": corpus.median_words(),
             "sources": corpus.sources,
+            "repeated_texts_merged": corpus.duplicates.merged,
         },
         "metrics": metrics,
         "params": {

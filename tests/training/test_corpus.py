@@ -149,3 +149,25 @@ def test_csv_text_columns_are_joined(tmp_path: Path) -> None:
     corpus = load_corpus([path], columns=columns, label_map=label_map, min_per_label=0)
     assert corpus.examples[0].text == "Head Body text"
     assert corpus.examples[0].labels == {"colour_revolution"}
+
+
+def test_repeated_texts_are_merged_with_the_union_of_their_labels(tmp_path: Path) -> None:
+    """A repeated text would land on both sides of a split: it is kept once, with every
+    label its rows carry, and the merge is counted rather than silent."""
+    repeats = [
+        {"text": "text number 0", "labels": ["security"], "lang": "en"},  # same as ROWS[0]
+        {"text": " text  number 1 ", "labels": ["colour_revolution"], "lang": "en"},  # new label
+        {"text": "text number 1", "labels": ["sovereignty"], "lang": "en"},
+    ]
+    corpus = load_corpus([write_jsonl(tmp_path / "r.jsonl", [*ROWS, *repeats])], min_per_label=2)
+    assert len(corpus.examples) == len(ROWS)
+    assert (corpus.duplicates.merged, corpus.duplicates.relabelled) == (3, 1)
+    assert corpus.examples[1].labels == {"sovereignty", "colour_revolution"}
+    assert corpus.examples[1].origin.endswith("r.jsonl:2")  # the first row is the one kept
+    assert "3 repeated text(s) merged" in corpus.duplicates.describe()
+
+
+def test_a_corpus_without_repeats_says_so(tmp_path: Path) -> None:
+    corpus = load_corpus([write_jsonl(tmp_path / "u.jsonl", ROWS)], min_per_label=2)
+    assert corpus.duplicates.merged == 0
+    assert corpus.duplicates.describe() == "no repeated texts"

@@ -41,10 +41,11 @@ def test_fit_writes_bundle_and_prints_heldout_metrics(
     )
     stdout = capsys.readouterr().out
     assert code == 0
-    assert "corpus: 40 documents" in stdout
+    assert "corpus: 40 documents from 1 file(s) (no repeated texts)" in stdout
     assert "training:" in stdout  # the progress bar
     assert "held-out: micro-F1" in stdout
     assert read_manifest(out).corpus["size"] == 40
+    assert read_manifest(out).corpus["repeated_texts_merged"] == 0
     assert read_manifest(out).params["mask_names"] is True
 
 
