@@ -1,7 +1,7 @@
 """One linear model per label, some of them trained with the other labels decorrelated.
 
 A corpus written to meet per-frame quotas carries frames together far more often than real
-text: in the seeds, 57 % of the `colour_revolution` texts also carry `sovereignty`, against 32 %
+text: in the seeds, 55 % of the `colour_revolution` texts also carry `sovereignty`, against 32 %
 in the real dev labels. A one-vs-rest model then learns the other frames' words as evidence of
 its own (a foreign-hand accusation raised `sovereignty`). Weighting the training texts of a
 decorrelated label so that the other labels' combinations are distributed alike among its
