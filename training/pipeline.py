@@ -63,7 +63,7 @@ class ModelParams:
     ROC-AUC by 0.004, so it is not on by default."""
     random_state: int = 0
 
-    def as_dict(self) -> dict[str, float | int | str]:
+    def as_dict(self) -> dict[str, float | int | str | tuple[str, ...]]:
         return asdict(self)
 
     def for_corpus(self, n_docs: int) -> ModelParams:
