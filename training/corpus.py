@@ -56,9 +56,9 @@ class CsvColumns:
 class Duplicates:
     """Rows whose text repeats an earlier row's, merged into that row (load_corpus)."""
 
-    merged: int
+    merged: int = 0
     """Rows dropped because an earlier row has the same text."""
-    relabelled: int
+    relabelled: int = 0
     """Kept rows whose labels grew, because a repeat carried labels they lacked."""
 
     def describe(self) -> str:
@@ -77,7 +77,7 @@ class Corpus:
     examples: list[Example]
     labels: tuple[str, ...] = LABELS
     sources: list[str] = field(default_factory=list)
-    duplicates: Duplicates = field(default_factory=lambda: Duplicates(0, 0))
+    duplicates: Duplicates = field(default_factory=Duplicates)
 
     @property
     def texts(self) -> list[str]:

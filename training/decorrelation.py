@@ -55,7 +55,9 @@ class DecorrelatedOneVsRest(OneVsRestClassifier):  # type: ignore[misc]
         super().__init__(estimator)
         self.decorrelated = decorrelated
 
-    def fit(self, X: Any, y: Any, **fit_params: Any) -> DecorrelatedOneVsRest:  # noqa: N803
+    def fit(self, X: Any, y: Any) -> DecorrelatedOneVsRest:  # noqa: N803
+        # No **fit_params: the per-label sample weights are this class's own, and a caller's
+        # fit parameters would otherwise be dropped without a word.
         labels = np.asarray(y)
         if labels.ndim != 2:
             raise ValueError("DecorrelatedOneVsRest needs a label indicator matrix")

@@ -59,7 +59,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         "## Corpus",
         "",
-        f"Repeated texts merged into their first row: {corpus.get('repeated_texts_merged', 0):,}.",
+        f"Repeated texts merged into their first row: {corpus['repeated_texts_merged']:,}.",
         "",
         "| label | documents |",
         "|---|---:|",
