@@ -11,10 +11,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from training.audit import label_suspects, render_suspects
 from training.bundle import BundleError, load_scorer_bundle
-from training.corpus import LABELS, CorpusError, CsvColumns, load_corpus
+from training.corpus import LABELS, Corpus, CorpusError, CsvColumns, load_corpus
 from training.curve import learning_curve, render_curve
 from training.external import evaluate_external, render_table
+from training.fits import FitJob
 from training.labelmap import LabelMap, LabelMapError
 from training.pipeline import SGD_FROM_DOCS, ModelParams
 from training.pipes import quiet_on_closed_pipe
@@ -54,28 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    fit.add_argument(
-        "corpus",
-        nargs="*",
-        type=Path,
-        default=[DEFAULT_CORPUS],
-        help="JSONL/CSV files or directories of them (default: seeds/)",
-    )
+    _add_corpus_arguments(fit)
     fit.add_argument("--out", type=Path, default=DEFAULT_OUT, help="bundle directory to write")
-    group = fit.add_argument_group("CSV input")
-    group.add_argument(
-        "--text-column", default="text", help="text column; comma-separated columns are joined"
-    )
-    group.add_argument("--labels-column", default="labels", help="column with the labels")
-    group.add_argument("--lang-column", default="lang", help="column with the language code")
-    group.add_argument("--label-separator", default=";", help="separates labels in one cell")
-    fit.add_argument("--label-map", type=Path, help="JSON/TOML file mapping frames to source tags")
-    fit.add_argument(
-        "--min-per-label",
-        type=int,
-        default=10,
-        help="fewest positive (and negative) examples a label needs (default: 10)",
-    )
     defaults = TrainOptions()
     # argparse %-formats help strings, so the percent sign is doubled.
     validation_share = f"{defaults.validation_fraction:.0%}".replace("%", "%%")
@@ -161,6 +143,31 @@ def build_parser() -> argparse.ArgumentParser:
     curve.add_argument(
         "--fractions", default="0.125,0.25,0.5,1", help="comma-separated corpus fractions"
     )
+    audit = commands.add_parser(
+        "audit",
+        help="list rows whose labels the cross-validated model contradicts",
+        description="Score every row with a model that did not see it (k-fold) and list the "
+        "labels those scores contradict: a labelled row scored below the label's mean "
+        "negative score, or an unlabelled one above its mean positive score. Most are the "
+        "model's errors; the few that are labelling slips are worth a person's reading. "
+        "Nothing is relabelled.",
+    )
+    _add_corpus_arguments(audit)
+    audit.add_argument("--out", type=Path, help="write every suspect as a JSONL row here")
+    audit.add_argument(
+        "--show",
+        type=int,
+        default=10,
+        help="suspects printed, most contradicted first (default: 10)",
+    )
+    audit.add_argument(
+        "--folds", type=_folds, default=5, help="cross-validation folds (default: 5)"
+    )
+    audit.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
+    audit.add_argument(
+        "--jobs", type=int, default=defaults.n_jobs, help="fits run in parallel (default: 2)"
+    )
+    audit.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     stats = commands.add_parser(
         "stats",
         help="statistics of the seed corpus",
@@ -170,6 +177,53 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--seeds", type=Path, default=DEFAULT_CORPUS, help="seed directory")
     stats.add_argument("--write", action="store_true", help="update seeds/README.md in place")
     return parser
+
+
+def _add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """The corpus files and how to read them: shared by the commands that train on one."""
+    parser.add_argument(
+        "corpus",
+        nargs="*",
+        type=Path,
+        default=[DEFAULT_CORPUS],
+        help="JSONL/CSV files or directories of them (default: seeds/)",
+    )
+    group = parser.add_argument_group("CSV input")
+    group.add_argument(
+        "--text-column", default="text", help="text column; comma-separated columns are joined"
+    )
+    group.add_argument("--labels-column", default="labels", help="column with the labels")
+    group.add_argument("--lang-column", default="lang", help="column with the language code")
+    group.add_argument("--label-separator", default=";", help="separates labels in one cell")
+    parser.add_argument(
+        "--label-map", type=Path, help="JSON/TOML file mapping frames to source tags"
+    )
+    parser.add_argument(
+        "--min-per-label",
+        type=int,
+        default=10,
+        help="fewest positive (and negative) examples a label needs (default: 10)",
+    )
+
+
+def _load_corpus(args: argparse.Namespace) -> Corpus:
+    """The corpus `_add_corpus_arguments` describes, with its size printed."""
+    columns = CsvColumns(
+        text=args.text_column,
+        labels=args.labels_column,
+        lang=args.lang_column,
+        separator=args.label_separator,
+    )
+    label_map = LabelMap.load(args.label_map, LABELS) if args.label_map else None
+    corpus = load_corpus(
+        args.corpus, columns=columns, label_map=label_map, min_per_label=args.min_per_label
+    )
+    print(
+        f"corpus: {len(corpus.examples):,} documents from {len(corpus.sources)} file(s) "
+        f"({corpus.duplicates.describe()}); labels {corpus.label_counts()}; "
+        f"languages {corpus.lang_counts()}"
+    )
+    return corpus
 
 
 def _folds(value: str) -> int:
@@ -229,21 +283,7 @@ def model_params(args: argparse.Namespace, n_docs: int) -> ModelParams:
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    columns = CsvColumns(
-        text=args.text_column,
-        labels=args.labels_column,
-        lang=args.lang_column,
-        separator=args.label_separator,
-    )
-    label_map = LabelMap.load(args.label_map, LABELS) if args.label_map else None
-    corpus = load_corpus(
-        args.corpus, columns=columns, label_map=label_map, min_per_label=args.min_per_label
-    )
-    print(
-        f"corpus: {len(corpus.examples):,} documents from {len(corpus.sources)} file(s) "
-        f"({corpus.duplicates.describe()}); labels {corpus.label_counts()}; "
-        f"languages {corpus.lang_counts()}"
-    )
+    corpus = _load_corpus(args)
     options = TrainOptions(
         folds=args.folds,
         heldout_fraction=args.heldout,
@@ -330,7 +370,41 @@ def run_curve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"fit": run_fit, "evaluate": run_evaluate, "curve": run_curve, "stats": run_stats}
+def run_audit(args: argparse.Namespace) -> int:
+    if args.folds < 2:
+        raise UsageError("--folds: the audit needs 2 or more folds")
+    corpus = _load_corpus(args)
+    with tqdm(
+        total=args.folds, desc="audit", unit="fold", file=sys.stdout, disable=args.quiet
+    ) as bar:
+
+        def fold_done(job: FitJob) -> None:
+            bar.update()
+
+        suspects = label_suspects(
+            corpus,
+            ModelParams(),
+            folds=args.folds,
+            seed=args.seed,
+            n_jobs=args.jobs,
+            on_done=fold_done,
+        )
+    print(render_suspects(suspects, corpus.labels, args.show))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        rows = (json.dumps(s.as_json(), ensure_ascii=False) for s in suspects)
+        args.out.write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
+        print(f"written: {args.out}")
+    return 0
+
+
+COMMANDS = {
+    "fit": run_fit,
+    "evaluate": run_evaluate,
+    "curve": run_curve,
+    "audit": run_audit,
+    "stats": run_stats,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
