@@ -150,13 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
         "labels those scores contradict: a labelled row scored below the label's mean "
         "negative score, or an unlabelled one above its mean positive score. Most are the "
         "model's errors; the few that are labelling slips are worth a person's reading. "
+        "The model is the default pipeline, as `fit` would choose it for the corpus's size. "
         "Nothing is relabelled.",
     )
     _add_corpus_arguments(audit)
     audit.add_argument("--out", type=Path, help="write every suspect as a JSONL row here")
     audit.add_argument(
         "--show",
-        type=int,
+        type=_count,
         default=10,
         help="suspects printed, most contradicted first (default: 10)",
     )
@@ -233,6 +234,13 @@ def _folds(value: str) -> int:
             f"{folds}: use 2 or more folds, or 0 for a validation split"
         )
     return folds
+
+
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value}: must be 0 or more")
+    return number
 
 
 def _positive(value: str) -> float:

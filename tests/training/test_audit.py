@@ -103,3 +103,10 @@ def test_audit_command_prints_and_writes_the_suspects(
 def test_audit_refuses_a_validation_split(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", str(TINY_CORPUS), "--folds", "0", "--min-per-label", "5"]) == 2
     assert "needs 2 or more folds" in capsys.readouterr().err
+
+
+def test_audit_refuses_a_negative_count_to_show(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["audit", str(TINY_CORPUS), "--show", "-1"])
+    assert exit_info.value.code == 2
+    assert "must be 0 or more" in capsys.readouterr().err
