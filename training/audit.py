@@ -104,7 +104,8 @@ def suspects_from_scores(corpus: Corpus, scores: NDArray[np.float64]) -> list[Su
 
 
 def render_suspects(suspects: list[Suspect], labels: tuple[str, ...], show: int) -> str:
-    """Counts per label and question, then the `show` most contradicted, one line each."""
+    """Counts per label and question, then the `show` most contradicted: score, question and
+    row, then the start of the text."""
     rows = len({s.origin for s in suspects})
     lines = [f"audit: {len(suspects):,} suspect label(s) in {rows:,} row(s)"]
     for label in labels:
