@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train on growing stratified fractions of a corpus and score each model "
         "on ../shared/eval: what would more text buy?",
     )
-    curve.add_argument("corpus", nargs="*", type=Path, default=[DEFAULT_CORPUS])
+    _add_corpus_arguments(curve)
     curve.add_argument(
         "--eval-dir", type=Path, default=DEFAULT_EVAL_DIR, help="external evaluation data"
     )
@@ -371,7 +371,7 @@ def run_stats(args: argparse.Namespace) -> int:
 def run_curve(args: argparse.Namespace) -> int:
     if not _has_eval_data(args.eval_dir):
         return 2
-    corpus = load_corpus(args.corpus)
+    corpus = _load_corpus(args)
     fractions = [float(f) for f in args.fractions.split(",")]
     points = learning_curve(corpus, args.eval_dir, fractions, params=ModelParams(), progress=print)
     print(render_curve(points))
